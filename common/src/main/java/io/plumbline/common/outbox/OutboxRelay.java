@@ -1,0 +1,212 @@
+package io.plumbline.common.outbox;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Publishes committed outbox rows to Kafka in commit order and marks them published. Rows are locked with
+ * {@code FOR UPDATE SKIP LOCKED}, so several replicas share the work without sending a row twice at once. A broker
+ * outage leaves rows unpublished and they go out when it is back: events are delayed, never lost. Delivery is at
+ * least once (a crash between the send and the mark resends), so every event carries an {@code event_id} header for
+ * consumers to dedupe.
+ *
+ * <p>Blocking on purpose: it runs on a scheduler worker thread with JDBC and a plain Kafka producer, away from the
+ * event loop, because it must wait for the broker's acknowledgement before marking a row.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    public static final String EVENT_ID_HEADER = "event_id";
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+
+    private final DataSource dataSource;
+    private final String bootstrapServers;
+    private final int batchSize;
+    private final Duration sendTimeout;
+    private final Counter published;
+    private final AtomicLong pending = new AtomicLong();
+    private volatile KafkaProducer<String, byte[]> producer;
+    private volatile boolean brokerWasDown;
+
+    OutboxRelay(DataSource dataSource, MeterRegistry meters,
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            @ConfigProperty(name = "plumbline.outbox.batch-size", defaultValue = "500") int batchSize,
+            @ConfigProperty(name = "plumbline.outbox.send-timeout", defaultValue = "10s") Duration sendTimeout) {
+        this.dataSource = dataSource;
+        this.bootstrapServers = bootstrapServers;
+        this.batchSize = batchSize;
+        this.sendTimeout = sendTimeout;
+        this.published = Counter.builder("plumbline.outbox.published").description("Outbox events published to Kafka")
+                .register(meters);
+        meters.gauge("plumbline.outbox.pending", pending);
+    }
+
+    @Scheduled(every = "${plumbline.outbox.poll-interval:200ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void relay() {
+        try {
+            int sent;
+            do {
+                sent = relayBatch();
+            } while (sent == batchSize);
+            if (brokerWasDown) {
+                LOG.info("Outbox relay publishes again");
+                brokerWasDown = false;
+            }
+        } catch (SQLException e) {
+            LOG.warnf("Outbox relay cannot read the outbox: %s", e.getMessage());
+        } catch (PublishFailed e) {
+            if (!brokerWasDown) {
+                LOG.warnf("Outbox relay cannot publish, will retry: %s", e.getMessage());
+                brokerWasDown = true;
+            }
+        }
+    }
+
+    /** Publishes one batch in commit order; returns how many rows it published. */
+    int relayBatch() throws SQLException {
+        List<Row> rows;
+        List<Long> sent;
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                rows = lockUnpublished(connection);
+                sent = send(rows);
+                markPublished(connection, sent);
+                pending.set(countUnpublished(connection));
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+        published.increment(sent.size());
+        if (sent.size() < rows.size()) {
+            throw new PublishFailed((rows.size() - sent.size()) + " event(s) not acknowledged by the broker");
+        }
+        return sent.size();
+    }
+
+    private List<Row> lockUnpublished(Connection connection) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("""
+                select id, event_id, topic, message_key, payload from outbox_event
+                where published_at is null order by id limit ? for update skip locked""")) {
+            select.setInt(1, batchSize);
+            List<Row> rows = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getBytes(5)));
+                }
+            }
+            return rows;
+        }
+    }
+
+    /** Sends all rows and waits for the acknowledgements; returns the ids of the acknowledged prefix. */
+    private List<Long> send(List<Row> rows) {
+        List<Long> acknowledged = new ArrayList<>();
+        if (rows.isEmpty()) {
+            return acknowledged;
+        }
+        List<Future<?>> acks = new ArrayList<>();
+        try {
+            for (Row row : rows) {
+                var record = new ProducerRecord<>(row.topic(), row.key(), row.payload());
+                record.headers().add(new RecordHeader(EVENT_ID_HEADER, row.eventId().getBytes(StandardCharsets.UTF_8)));
+                acks.add(producer().send(record));
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("send failed: %s", e.getMessage());
+        }
+        long deadline = System.nanoTime() + sendTimeout.toNanos();
+        for (int i = 0; i < acks.size(); i++) {
+            try {
+                acks.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                acknowledged.add(rows.get(i).id());
+            } catch (Exception e) {
+                LOG.debugf("event %s not acknowledged: %s", rows.get(i).eventId(), e.getMessage());
+                break;
+            }
+        }
+        return acknowledged;
+    }
+
+    private static void markPublished(Connection connection, List<Long> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement update = connection.prepareStatement(
+                "update outbox_event set published_at = now() where id = any(?)")) {
+            update.setArray(1, connection.createArrayOf("bigint", ids.toArray()));
+            update.executeUpdate();
+        }
+    }
+
+    private static long countUnpublished(Connection connection) throws SQLException {
+        try (PreparedStatement count = connection.prepareStatement(
+                "select count(*) from outbox_event where published_at is null");
+                ResultSet rs = count.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        if (producer == null) {
+            synchronized (this) {
+                if (producer == null) {
+                    Properties config = new Properties();
+                    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+                    config.put(ProducerConfig.ACKS_CONFIG, "all");
+                    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+                    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) sendTimeout.toMillis());
+                    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) sendTimeout.toMillis());
+                    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(sendTimeout.toMillis(), 5000));
+                    config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+                    config.put(ProducerConfig.CLIENT_ID_CONFIG, "plumbline-outbox-relay");
+                    producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+                }
+            }
+        }
+        return producer;
+    }
+
+    void close(@Observes ShutdownEvent event) {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private record Row(long id, String eventId, String topic, String key, byte[] payload) {
+    }
+
+    private static final class PublishFailed extends RuntimeException {
+        PublishFailed(String message) {
+            super(message);
+        }
+    }
+}
