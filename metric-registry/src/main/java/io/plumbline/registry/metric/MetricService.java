@@ -83,34 +83,55 @@ public class MetricService {
         MetricRules.author(request.getAuthor(), "author", v);
         v.limitText(request.getChangeNote(), "change_note", MetricRules.MAX_CHANGE_NOTE);
         v.throwIfAny();
-        return MetricEntity.findVisible(request.getProjectId(), request.getSourceMetricId()).chain(source -> {
-            int sourceVersion = request.getSourceVersion() == 0 ? source.publishedVersion : request.getSourceVersion();
-            return VersionService.findVersion(source, sourceVersion).chain(version -> {
-                VersionContent content = request.hasContent() ? request.getContent() : MetricMapping.content(version);
-                Violations contentRules = new Violations();
-                MetricRules.content(content, MetricMapping.toProto(source).getOutputType(), "content", contentRules);
-                contentRules.throwIfAny();
+        return MetricEntity.findVisible(request.getProjectId(), request.getSourceMetricId())
+                .chain(source -> forkByRun(source, request).chain(earlier -> earlier != null
+                        ? Uni.createFrom().item(earlier)
+                        : forkAnew(source, request)));
+    }
 
-                MetricEntity fork = new MetricEntity();
-                fork.id = UUID.randomUUID();
-                fork.projectId = request.getProjectId();
-                fork.name = request.getName();
-                fork.description = request.getDescription().isEmpty() ? source.description : request.getDescription();
-                fork.level = source.level;
-                fork.outputTypeJson = source.outputTypeJson;
-                fork.judgeModelJson = source.judgeModelJson;
-                fork.bindingsJson = source.bindingsJson;
-                fork.alignmentPolicyJson = source.alignmentPolicyJson;
-                fork.forkedFromMetricId = source.id;
-                fork.forkedFromVersion = version.version;
-                String note = request.getChangeNote().isEmpty()
-                        ? "Forked from " + source.name + " v" + version.version
-                        : request.getChangeNote();
-                return requireFreeName(fork.projectId, fork.name)
-                        .chain(() -> createWithFirstVersion(fork, content, request.getAuthor(), note,
-                                MetricEvent.Type.TYPE_METRIC_FORKED));
-            });
+    private Uni<MetricWithVersion> forkAnew(MetricEntity source, ForkMetricRequest request) {
+        int sourceVersion = request.getSourceVersion() == 0 ? source.publishedVersion : request.getSourceVersion();
+        return VersionService.findVersion(source, sourceVersion).chain(version -> {
+            VersionContent content = request.hasContent() ? request.getContent() : MetricMapping.content(version);
+            Violations contentRules = new Violations();
+            MetricRules.content(content, MetricMapping.toProto(source).getOutputType(), "content", contentRules);
+            contentRules.throwIfAny();
+
+            MetricEntity fork = new MetricEntity();
+            fork.id = UUID.randomUUID();
+            fork.projectId = request.getProjectId();
+            fork.name = request.getName();
+            fork.description = request.getDescription().isEmpty() ? source.description : request.getDescription();
+            fork.level = source.level;
+            fork.outputTypeJson = source.outputTypeJson;
+            fork.judgeModelJson = source.judgeModelJson;
+            fork.bindingsJson = source.bindingsJson;
+            fork.alignmentPolicyJson = source.alignmentPolicyJson;
+            fork.forkedFromMetricId = source.id;
+            fork.forkedFromVersion = version.version;
+            String note = request.getChangeNote().isEmpty()
+                    ? "Forked from " + source.name + " v" + version.version
+                    : request.getChangeNote();
+            return requireFreeName(fork.projectId, fork.name)
+                    .chain(() -> createWithFirstVersion(fork, content, request.getAuthor(), note,
+                            MetricEvent.Type.TYPE_METRIC_FORKED));
         });
+    }
+
+    /** The fork an alignment run already made of {@code source} in the project, so that a retried accept forks once. */
+    private static Uni<MetricWithVersion> forkByRun(MetricEntity source, ForkMetricRequest request) {
+        if (!request.getAuthor().hasAlignmentRunId()) {
+            return Uni.createFrom().nullItem();
+        }
+        return MetricVersionEntity.<MetricVersionEntity>find("authorAlignmentRunId = ?1 and version = 1",
+                        request.getAuthor().getAlignmentRunId()).list()
+                .chain(firstVersions -> firstVersions.isEmpty() ? Uni.createFrom().nullItem()
+                        : MetricEntity.<MetricEntity>find("id in ?1 and projectId = ?2 and forkedFromMetricId = ?3",
+                                        firstVersions.stream().map(v -> v.metricId).toList(), request.getProjectId(), source.id)
+                                .firstResult()
+                                .chain(fork -> fork == null ? Uni.createFrom().nullItem()
+                                        : VersionService.findVersion(fork, 1)
+                                                .map(version -> VersionService.withVersion(fork, version))));
     }
 
     @WithSession

@@ -58,21 +58,35 @@ public class VersionService {
         MetricRules.author(request.getAuthor(), "author", v);
         MetricRules.changeNote(request.getChangeNote(), "change_note", v);
         v.throwIfAny();
-        return MetricEntity.lockForChange(request.getProjectId(), request.getMetricId()).chain(metric -> {
-            metric.requireActive();
-            if (request.getParentVersion() != metric.headVersion) {
-                throw staleParent(metric, request.getParentVersion());
-            }
-            Violations content = new Violations();
-            MetricRules.content(request.getContent(), MetricMapping.toProto(metric).getOutputType(), "content", content);
-            content.throwIfAny();
-            return append(metric, request.getContent(), request.getAuthor(), request.getChangeNote())
-                    .call(version -> events.emit(MetricEvent.Type.TYPE_VERSION_CREATED, metric, version, request.getAuthor()))
-                    .call(version -> request.getPublish()
-                            ? publish(metric, version, Publication.Kind.KIND_PUBLISH, 0, request.getAuthor())
-                            : Uni.createFrom().voidItem())
-                    .map(version -> MetricMapping.toProto(version, metric.projectId));
-        });
+        return MetricEntity.lockForChange(request.getProjectId(), request.getMetricId())
+                .chain(metric -> versionByRun(metric, request.getAuthor()).chain(earlier -> earlier != null
+                        ? Uni.createFrom().item(MetricMapping.toProto(earlier, metric.projectId))
+                        : appendRequested(metric, request)));
+    }
+
+    private Uni<MetricVersion> appendRequested(MetricEntity metric, CreateVersionRequest request) {
+        metric.requireActive();
+        if (request.getParentVersion() != metric.headVersion) {
+            throw staleParent(metric, request.getParentVersion());
+        }
+        Violations content = new Violations();
+        MetricRules.content(request.getContent(), MetricMapping.toProto(metric).getOutputType(), "content", content);
+        content.throwIfAny();
+        return append(metric, request.getContent(), request.getAuthor(), request.getChangeNote())
+                .call(version -> events.emit(MetricEvent.Type.TYPE_VERSION_CREATED, metric, version, request.getAuthor()))
+                .call(version -> request.getPublish()
+                        ? publish(metric, version, Publication.Kind.KIND_PUBLISH, 0, request.getAuthor())
+                        : Uni.createFrom().voidItem())
+                .map(version -> MetricMapping.toProto(version, metric.projectId));
+    }
+
+    /** The version an alignment run already made of this metric (so that a retried accept creates nothing twice). */
+    private static Uni<MetricVersionEntity> versionByRun(MetricEntity metric, Author author) {
+        if (!author.hasAlignmentRunId()) {
+            return Uni.createFrom().nullItem();
+        }
+        return MetricVersionEntity.<MetricVersionEntity>find("metricId = ?1 and authorAlignmentRunId = ?2",
+                metric.id, author.getAlignmentRunId()).firstResult();
     }
 
     @WithTransaction
