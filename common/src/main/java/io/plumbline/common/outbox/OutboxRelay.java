@@ -52,6 +52,7 @@ public class OutboxRelay {
     private final AtomicLong pending = new AtomicLong();
     private volatile KafkaProducer<String, byte[]> producer;
     private volatile boolean brokerWasDown;
+    private volatile String lastFailure = "";
 
     OutboxRelay(DataSource dataSource, MeterRegistry meters,
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
@@ -66,7 +67,7 @@ public class OutboxRelay {
         meters.gauge("plumbline.outbox.pending", pending);
     }
 
-    @Scheduled(every = "${plumbline.outbox.poll-interval:200ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${plumbline.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void relay() {
         try {
             int sent;
@@ -106,7 +107,7 @@ public class OutboxRelay {
         }
         published.increment(sent.size());
         if (sent.size() < rows.size()) {
-            throw new PublishFailed((rows.size() - sent.size()) + " event(s) not acknowledged by the broker");
+            throw new PublishFailed((rows.size() - sent.size()) + " event(s) not acknowledged by the broker: " + lastFailure);
         }
         return sent.size();
     }
@@ -140,7 +141,7 @@ public class OutboxRelay {
                 acks.add(producer().send(record));
             }
         } catch (RuntimeException e) {
-            LOG.debugf("send failed: %s", e.getMessage());
+            lastFailure = e.toString();
         }
         long deadline = System.nanoTime() + sendTimeout.toNanos();
         for (int i = 0; i < acks.size(); i++) {
@@ -148,7 +149,7 @@ public class OutboxRelay {
                 acks.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 acknowledged.add(rows.get(i).id());
             } catch (Exception e) {
-                LOG.debugf("event %s not acknowledged: %s", rows.get(i).eventId(), e.getMessage());
+                lastFailure = e.toString();
                 break;
             }
         }
@@ -184,8 +185,9 @@ public class OutboxRelay {
                     config.put(ProducerConfig.ACKS_CONFIG, "all");
                     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
                     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) sendTimeout.toMillis());
+                    // The broker must answer within the send timeout: delivery >= request + linger, as Kafka requires.
                     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) sendTimeout.toMillis());
-                    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(sendTimeout.toMillis(), 5000));
+                    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) sendTimeout.toMillis() / 2);
                     config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
                     config.put(ProducerConfig.CLIENT_ID_CONFIG, "plumbline-outbox-relay");
                     producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());

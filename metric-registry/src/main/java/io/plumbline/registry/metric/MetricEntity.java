@@ -53,7 +53,7 @@ public class MetricEntity extends PanacheEntityBase {
     /** Records a change: a new revision and update time. */
     public void touch() {
         revision++;
-        updatedAt = OffsetDateTime.now();
+        updatedAt = MetricMapping.now();
     }
 
     /** The metric if the project may read it (its own metrics and the built-ins), else NOT_FOUND. */

@@ -171,6 +171,11 @@ public final class MetricMapping {
         }
     }
 
+    /** Now, at the database's precision (microseconds), so that what a write returns equals what a read returns. */
+    public static OffsetDateTime now() {
+        return OffsetDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    }
+
     public static Timestamp timestamp(OffsetDateTime time) {
         if (time == null) {
             return Timestamp.getDefaultInstance();

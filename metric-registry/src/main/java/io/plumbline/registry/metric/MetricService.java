@@ -232,7 +232,7 @@ public class MetricService {
 
     private Uni<MetricWithVersion> createWithFirstVersion(MetricEntity metric, VersionContent content,
             io.plumbline.proto.registry.v1.Author author, String note, MetricEvent.Type type) {
-        metric.createdAt = OffsetDateTime.now();
+        metric.createdAt = MetricMapping.now();
         metric.updatedAt = metric.createdAt;
         metric.revision = 0;
         return metric.persist()

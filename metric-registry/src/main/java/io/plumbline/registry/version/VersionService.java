@@ -248,7 +248,7 @@ public class VersionService {
         MetricMapping.setContent(version, content);
         MetricMapping.setAuthor(version, author);
         version.changeNote = changeNote;
-        version.createdAt = OffsetDateTime.now();
+        version.createdAt = MetricMapping.now();
         metric.headVersion = version.version;
         metric.touch();
         return version.<MetricVersionEntity>persist();
@@ -271,7 +271,7 @@ public class VersionService {
         publication.kind = kind.name();
         publication.revertedToVersion = revertedTo;
         MetricMapping.setActor(publication, actor);
-        publication.publishedAt = OffsetDateTime.now();
+        publication.publishedAt = MetricMapping.now();
         metric.publishedVersion = version.version;
         metric.touch();
         return publication.persist().replaceWithVoid();
