@@ -18,6 +18,7 @@ import io.plumbline.proto.registry.v1.SetArchivedRequest;
 import io.plumbline.proto.registry.v1.UpdateMetricRequest;
 import io.plumbline.proto.registry.v1.VersionContent;
 import io.plumbline.registry.event.MetricEvents;
+import io.plumbline.registry.version.PublishedVersionCache;
 import io.plumbline.registry.version.VersionService;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
@@ -34,9 +35,12 @@ public class MetricService {
     private final VersionService versions;
     private final MetricEvents events;
 
-    MetricService(VersionService versions, MetricEvents events) {
+    private final PublishedVersionCache cache;
+
+    MetricService(VersionService versions, MetricEvents events, PublishedVersionCache cache) {
         this.versions = versions;
         this.events = events;
+        this.cache = cache;
     }
 
     @WithTransaction
@@ -180,7 +184,6 @@ public class MetricService {
         });
     }
 
-    @WithTransaction
     public Uni<Metric> update(UpdateMetricRequest request) {
         Violations v = new Violations();
         MetricRules.projectId(request.getProjectId(), v);
@@ -190,7 +193,8 @@ public class MetricService {
         MetricRules.alignmentPolicy(request.getAlignmentPolicy(), v);
         MetricRules.author(request.getActor(), "actor", v);
         v.throwIfAny();
-        return MetricEntity.lockForChange(request.getProjectId(), request.getMetricId()).chain(metric -> {
+        return cache.changeThenForget(MetricEntity.parseId(request.getMetricId(), "metric_id"), () ->
+                MetricEntity.lockForChange(request.getProjectId(), request.getMetricId()).chain(metric -> {
             metric.requireActive();
             if (request.getExpectedRevision() != 0 && request.getExpectedRevision() != metric.revision) {
                 throw ApiException.aborted("metric " + metric.name + " changed since revision "
@@ -208,16 +212,16 @@ public class MetricService {
                     .call(published -> events.emit(MetricEvent.Type.TYPE_METRIC_UPDATED, metric, published,
                             request.getActor()))
                     .map(published -> MetricMapping.toProto(metric));
-        });
+        }));
     }
 
-    @WithTransaction
     public Uni<Metric> setArchived(SetArchivedRequest request) {
         Violations v = new Violations();
         MetricRules.projectId(request.getProjectId(), v);
         MetricRules.author(request.getActor(), "actor", v);
         v.throwIfAny();
-        return MetricEntity.lockForChange(request.getProjectId(), request.getMetricId()).chain(metric -> {
+        return cache.changeThenForget(MetricEntity.parseId(request.getMetricId(), "metric_id"), () ->
+                MetricEntity.lockForChange(request.getProjectId(), request.getMetricId()).chain(metric -> {
             if (metric.archived == request.getArchived()) {
                 return Uni.createFrom().item(MetricMapping.toProto(metric));
             }
@@ -227,7 +231,7 @@ public class MetricService {
             return publishedVersionOf(metric)
                     .call(published -> events.emit(type, metric, published, request.getActor()))
                     .map(published -> MetricMapping.toProto(metric));
-        });
+        }));
     }
 
     private Uni<MetricWithVersion> createWithFirstVersion(MetricEntity metric, VersionContent content,

@@ -45,12 +45,13 @@ import java.util.UUID;
 public class VersionService {
 
     private final MetricEvents events;
+    private final PublishedVersionCache cache;
 
-    VersionService(MetricEvents events) {
+    VersionService(MetricEvents events, PublishedVersionCache cache) {
         this.events = events;
+        this.cache = cache;
     }
 
-    @WithTransaction
     public Uni<MetricVersion> create(CreateVersionRequest request) {
         Violations v = new Violations();
         MetricRules.projectId(request.getProjectId(), v);
@@ -58,10 +59,11 @@ public class VersionService {
         MetricRules.author(request.getAuthor(), "author", v);
         MetricRules.changeNote(request.getChangeNote(), "change_note", v);
         v.throwIfAny();
-        return MetricEntity.lockForChange(request.getProjectId(), request.getMetricId())
-                .chain(metric -> versionByRun(metric, request.getAuthor()).chain(earlier -> earlier != null
-                        ? Uni.createFrom().item(MetricMapping.toProto(earlier, metric.projectId))
-                        : appendRequested(metric, request)));
+        return cache.changeThenForget(MetricEntity.parseId(request.getMetricId(), "metric_id"), () ->
+                MetricEntity.lockForChange(request.getProjectId(), request.getMetricId())
+                        .chain(metric -> versionByRun(metric, request.getAuthor()).chain(earlier -> earlier != null
+                                ? Uni.createFrom().item(MetricMapping.toProto(earlier, metric.projectId))
+                                : appendRequested(metric, request))));
     }
 
     private Uni<MetricVersion> appendRequested(MetricEntity metric, CreateVersionRequest request) {
@@ -89,14 +91,14 @@ public class VersionService {
                 metric.id, author.getAlignmentRunId()).firstResult();
     }
 
-    @WithTransaction
     public Uni<Metric> publish(PublishVersionRequest request) {
         Violations v = new Violations();
         MetricRules.projectId(request.getProjectId(), v);
         v.check(request.getVersion() < 1, "version", "is required: the version to publish");
         MetricRules.author(request.getActor(), "actor", v);
         v.throwIfAny();
-        return MetricEntity.lockForChange(request.getProjectId(), request.getMetricId()).chain(metric -> {
+        return cache.changeThenForget(MetricEntity.parseId(request.getMetricId(), "metric_id"), () ->
+                MetricEntity.lockForChange(request.getProjectId(), request.getMetricId()).chain(metric -> {
             metric.requireActive();
             if (metric.publishedVersion == request.getVersion()) {
                 return Uni.createFrom().item(MetricMapping.toProto(metric));
@@ -104,10 +106,9 @@ public class VersionService {
             return findVersion(metric, request.getVersion())
                     .call(version -> publish(metric, version, Publication.Kind.KIND_PUBLISH, 0, request.getActor()))
                     .map(version -> MetricMapping.toProto(metric));
-        });
+        }));
     }
 
-    @WithTransaction
     public Uni<MetricWithVersion> revert(RevertToVersionRequest request) {
         Violations v = new Violations();
         MetricRules.projectId(request.getProjectId(), v);
@@ -115,7 +116,8 @@ public class VersionService {
         MetricRules.author(request.getActor(), "actor", v);
         MetricRules.changeNote(request.getChangeNote().isEmpty() ? "-" : request.getChangeNote(), "change_note", v);
         v.throwIfAny();
-        return MetricEntity.lockForChange(request.getProjectId(), request.getMetricId()).chain(metric -> {
+        return cache.changeThenForget(MetricEntity.parseId(request.getMetricId(), "metric_id"), () ->
+                MetricEntity.lockForChange(request.getProjectId(), request.getMetricId()).chain(metric -> {
             metric.requireActive();
             if (request.getExpectedHeadVersion() != 0 && request.getExpectedHeadVersion() != metric.headVersion) {
                 throw staleParent(metric, request.getExpectedHeadVersion());
@@ -127,7 +129,7 @@ public class VersionService {
                     .call(version -> publish(metric, version, Publication.Kind.KIND_REVERT, request.getVersion(),
                             request.getActor()))
                     .map(version -> withVersion(metric, version));
-        });
+        }));
     }
 
     @WithSession
@@ -150,21 +152,35 @@ public class VersionService {
         });
     }
 
-    /** The judge's read path: the metric and its published version in one query. */
-    @WithSession
+    /** The judge's read path: the metric and its published version, from memory when it can. */
     public Uni<MetricWithVersion> getPublished(GetPublishedVersionRequest request) {
         UUID id = MetricEntity.parseId(request.getMetricId(), "metric_id");
-        return MetricEntity.<MetricEntity>find("id", id).firstResult()
-                .chain(m -> {
-                    if (m == null || !(m.builtin || m.projectId.equals(request.getProjectId()))) {
-                        throw ApiException.notFound("metric " + request.getMetricId() + " does not exist in project \""
-                                + request.getProjectId() + "\"");
-                    }
-                    if (m.publishedVersion == 0) {
-                        throw ApiException.failedPrecondition("metric " + m.name + " has no published version");
-                    }
-                    return findVersion(m, m.publishedVersion).map(version -> withVersion(m, version));
-                });
+        return cache.get(id, () -> loadPublished(id)).map(published -> {
+            if (!(published.getMetric().getBuiltin() || published.getMetric().getProjectId().equals(request.getProjectId()))) {
+                throw notFound(request.getMetricId(), request.getProjectId());
+            }
+            if (published.getMetric().getPublishedVersion() == 0) {
+                throw ApiException.failedPrecondition("metric " + published.getMetric().getName()
+                        + " has no published version");
+            }
+            return published;
+        });
+    }
+
+    @WithSession
+    Uni<MetricWithVersion> loadPublished(UUID id) {
+        return MetricEntity.<MetricEntity>findById(id).chain(m -> {
+            if (m == null) {
+                throw notFound(id.toString(), "");
+            }
+            return m.publishedVersion == 0
+                    ? Uni.createFrom().item(MetricWithVersion.newBuilder().setMetric(MetricMapping.toProto(m)).build())
+                    : findVersion(m, m.publishedVersion).map(version -> withVersion(m, version));
+        });
+    }
+
+    private static ApiException notFound(String metricId, String projectId) {
+        return ApiException.notFound("metric " + metricId + " does not exist in project \"" + projectId + "\"");
     }
 
     @WithSession
