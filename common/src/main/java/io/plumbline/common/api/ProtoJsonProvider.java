@@ -27,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 public class ProtoJsonProvider implements MessageBodyReader<Message>, MessageBodyWriter<Message> {
 
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
-    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
 
     @Override
     public boolean isReadable(Class<?> type, Type genericType, Annotation[] annotations, MediaType mediaType) {
@@ -59,17 +58,9 @@ public class ProtoJsonProvider implements MessageBodyReader<Message>, MessageBod
     @Override
     public void writeTo(Message message, Class<?> type, Type genericType, Annotation[] annotations, MediaType mediaType,
             MultivaluedMap<String, Object> httpHeaders, OutputStream entityStream) throws IOException {
-        entityStream.write(print(message).getBytes(StandardCharsets.UTF_8));
+        entityStream.write(ProtoJson.print(message).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The message in the proto3 JSON mapping, as REST answers it. */
-    public static String print(Message message) {
-        try {
-            return PRINTER.print(message);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("cannot print " + message.getDescriptorForType().getName(), e);
-        }
-    }
 
     private static Message.Builder newBuilder(Class<Message> type) {
         try {

@@ -111,6 +111,24 @@ public final class OutputTypes {
         };
     }
 
+    /** Percentage, count and discrete values are numbers: they agree within a delta rather than by equality. */
+    public static boolean isNumeric(OutputType type) {
+        return switch (type.getKindCase()) {
+            case PERCENTAGE, COUNT, DISCRETE -> true;
+            case BOOLEAN, CATEGORICAL, KIND_NOT_SET -> false;
+        };
+    }
+
+    /** The value as a number, for numeric kinds; empty for boolean, categorical and unset values. */
+    public static java.util.OptionalDouble numeric(MetricValue value) {
+        return switch (value.getValueCase()) {
+            case PERCENTAGE -> java.util.OptionalDouble.of(value.getPercentage());
+            case COUNT -> java.util.OptionalDouble.of(value.getCount());
+            case DISCRETE -> java.util.OptionalDouble.of(value.getDiscrete());
+            case BOOLEAN, CATEGORICAL, VALUE_NOT_SET -> java.util.OptionalDouble.empty();
+        };
+    }
+
     private static String mismatch(OutputType type, MetricValue value) {
         return "must be a " + describe(type) + " value (was a " + value.getValueCase().name().toLowerCase() + " value)";
     }

@@ -3,11 +3,9 @@ package io.plumbline.registry.metric;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
-import com.google.protobuf.util.JsonFormat;
-import io.plumbline.common.api.ProtoJsonProvider;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.proto.common.v1.Level;
 import io.plumbline.proto.common.v1.MetricVersionRef;
 import io.plumbline.proto.common.v1.ModelConfig;
@@ -140,7 +138,7 @@ public final class MetricMapping {
     }
 
     public static String print(Message message) {
-        return ProtoJsonProvider.print(message);
+        return ProtoJson.print(message);
     }
 
     /** A JSON array of messages; "[]" when empty. */
@@ -148,15 +146,8 @@ public final class MetricMapping {
         return messages.stream().map(MetricMapping::print).collect(Collectors.joining(",", "[", "]"));
     }
 
-    @SuppressWarnings("unchecked")
     static <T extends Message> T parse(String json, T prototype) {
-        Message.Builder builder = prototype.newBuilderForType();
-        try {
-            JsonFormat.parser().merge(json, builder);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("stored JSON does not parse as " + prototype.getDescriptorForType().getName(), e);
-        }
-        return (T) builder.build();
+        return ProtoJson.parse(json, prototype);
     }
 
     static <T extends Message> List<T> parseList(String jsonArray, T prototype) {
@@ -173,13 +164,10 @@ public final class MetricMapping {
 
     /** Now, at the database's precision (microseconds), so that what a write returns equals what a read returns. */
     public static OffsetDateTime now() {
-        return OffsetDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        return ProtoJson.now();
     }
 
     public static Timestamp timestamp(OffsetDateTime time) {
-        if (time == null) {
-            return Timestamp.getDefaultInstance();
-        }
-        return Timestamp.newBuilder().setSeconds(time.toEpochSecond()).setNanos(time.getNano()).build();
+        return ProtoJson.timestamp(time);
     }
 }
