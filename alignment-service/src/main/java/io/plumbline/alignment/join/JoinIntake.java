@@ -1,7 +1,8 @@
 package io.plumbline.alignment.join;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.plumbline.common.api.ProtoJson;
+import io.plumbline.common.kafka.ConsumerTransactions;
+import io.plumbline.common.kafka.UnprocessableRecord;
 import io.plumbline.common.metric.OutputTypes;
 import io.plumbline.proto.annotation.v1.Annotation;
 import io.plumbline.proto.annotation.v1.AnnotationEvent;
@@ -9,7 +10,6 @@ import io.plumbline.proto.common.v1.MetricValue;
 import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.EvaluationEvent;
 import io.plumbline.proto.registry.v1.MetricEvent;
-import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.OptionalDouble;
@@ -23,23 +23,29 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  * settings only move forward (newer revision, newer event).
  *
  * <p>A record that does not decode, or lacks the ids to join on, fails with {@link UnprocessableRecord}: SmallRye
- * sends it to the topic's dead-letter twin with the reason in its headers, and the consumer goes on.
+ * sends it to the topic's dead-letter twin with the reason in its headers, and the consumer goes on. Transient
+ * failures (the database is down) are retried in place by {@link ConsumerTransactions}.
  */
 @ApplicationScoped
 public class JoinIntake {
 
+    private final ConsumerTransactions transactions;
+
+    JoinIntake(ConsumerTransactions transactions) {
+        this.transactions = transactions;
+    }
+
 
     @Incoming("metrics")
-    @WithTransaction
     public Uni<Void> onMetricEvent(byte[] payload) {
-        MetricEvent event = decode(payload, MetricEvent.parser(), "plumbline.registry.v1.MetricEvent");
+        MetricEvent event = UnprocessableRecord.decode(payload, MetricEvent.parser(), "plumbline.registry.v1.MetricEvent");
         UUID metricId = uuid(event.getMetricId(), "metric_id");
         if (!event.hasMetric()) {
             throw new UnprocessableRecord("MetricEvent " + event.getEventId() + " carries no metric");
         }
         var metric = event.getMetric();
         var eventTime = ProtoJson.offsetDateTime(event.getEventTime());
-        return MetricSettings.<MetricSettings>findById(metricId).chain(existing -> {
+        return transactions.process("metrics", () -> MetricSettings.<MetricSettings>findById(metricId).chain(existing -> {
             if (existing != null && existing.eventTime.isAfter(eventTime)) {
                 return Uni.createFrom().voidItem();
             }
@@ -53,20 +59,19 @@ public class JoinIntake {
             settings.builtin = metric.getBuiltin();
             settings.eventTime = eventTime;
             return existing != null ? Uni.createFrom().voidItem() : settings.persist().replaceWithVoid();
-        });
+        }));
     }
 
     @Incoming("evaluations")
-    @WithTransaction
     public Uni<Void> onEvaluation(byte[] payload) {
-        EvaluationEvent event = decode(payload, EvaluationEvent.parser(), "plumbline.judge.v1.EvaluationEvent");
+        EvaluationEvent event = UnprocessableRecord.decode(payload, EvaluationEvent.parser(), "plumbline.judge.v1.EvaluationEvent");
         Evaluation evaluation = event.getEvaluation();
         UUID id = uuid(evaluation.getId(), "evaluation.id");
         UUID metricId = uuid(evaluation.getMetricVersion().getMetricId(), "evaluation.metric_version.metric_id");
         if (evaluation.getStatus() != Evaluation.Status.STATUS_OK) {
             return Uni.createFrom().voidItem(); // no value to agree or disagree with
         }
-        return JudgedEvaluation.<JudgedEvaluation>findById(id).chain(existing -> {
+        return transactions.process("evaluations", () -> JudgedEvaluation.<JudgedEvaluation>findById(id).chain(existing -> {
             if (existing != null) {
                 return Uni.createFrom().voidItem();
             }
@@ -82,20 +87,19 @@ public class JoinIntake {
             judged.snapshot = event.getSnapshot().toByteArray();
             judged.evaluatedAt = ProtoJson.offsetDateTime(evaluation.getCreateTime());
             return judged.persist().replaceWithVoid();
-        });
+        }));
     }
 
     @Incoming("annotations")
-    @WithTransaction
     public Uni<Void> onAnnotation(byte[] payload) {
-        AnnotationEvent event = decode(payload, AnnotationEvent.parser(), "plumbline.annotation.v1.AnnotationEvent");
+        AnnotationEvent event = UnprocessableRecord.decode(payload, AnnotationEvent.parser(), "plumbline.annotation.v1.AnnotationEvent");
         Annotation annotation = event.getAnnotation();
         UUID id = uuid(annotation.getId(), "annotation.id");
         UUID evaluationId = uuid(annotation.getEvaluationId(), "annotation.evaluation_id");
         UUID metricId = uuid(annotation.getMetricVersion().getMetricId(), "annotation.metric_version.metric_id");
         requireValue(annotation.getJudgeValue(), "annotation.judge_value");
         requireValue(annotation.getExpectedValue(), "annotation.expected_value");
-        return ResolvedAnnotation.<ResolvedAnnotation>findById(id).chain(existing -> {
+        return transactions.process("annotations", () -> ResolvedAnnotation.<ResolvedAnnotation>findById(id).chain(existing -> {
             if (existing != null && existing.revision >= annotation.getRevision()) {
                 return Uni.createFrom().voidItem(); // a redelivery, or an older revision arriving late
             }
@@ -118,18 +122,7 @@ public class JoinIntake {
             resolved.resolvedAt = ProtoJson.offsetDateTime(annotation.getResolveTime());
             resolved.updatedAt = ProtoJson.offsetDateTime(annotation.getUpdateTime());
             return existing != null ? Uni.createFrom().voidItem() : resolved.persist().replaceWithVoid();
-        });
-    }
-
-    private static <T> T decode(byte[] payload, com.google.protobuf.Parser<T> parser, String type) {
-        if (payload == null || payload.length == 0) {
-            throw new UnprocessableRecord("empty record: expected a " + type);
-        }
-        try {
-            return parser.parseFrom(payload);
-        } catch (InvalidProtocolBufferException e) {
-            throw new UnprocessableRecord("not a " + type + ": " + e.getMessage(), e);
-        }
+        }));
     }
 
     private static UUID uuid(String value, String field) {
