@@ -64,12 +64,17 @@ final class Events implements AutoCloseable {
 
     static EvaluationEvent evaluation(String project, String metricId, String evaluationId, OutputType type,
             MetricValue value) {
+        return evaluation(project, metricId, 1, evaluationId, type, value);
+    }
+
+    static EvaluationEvent evaluation(String project, String metricId, int version, String evaluationId, OutputType type,
+            MetricValue value) {
         RecordRef record = RecordRef.newBuilder().setProjectId(project).setLevel(Level.LEVEL_SPAN)
                 .setRecordId("trace-" + evaluationId + "/span-1").build();
         return EvaluationEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setEventTime(now())
                 .setProjectId(project).setMetricId(metricId)
                 .setEvaluation(Evaluation.newBuilder().setId(evaluationId).setProjectId(project).setRecord(record)
-                        .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(metricId).setVersion(1))
+                        .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(metricId).setVersion(version))
                         .setOutputType(type).setValue(value).setReasoning("The answer cites the refund policy.")
                         .setStatus(Evaluation.Status.STATUS_OK).setCreateTime(now()))
                 .setSnapshot(RecordSnapshot.newBuilder().setRecord(record).setInput("Can I get a refund after 40 days?")
@@ -79,12 +84,17 @@ final class Events implements AutoCloseable {
 
     static AnnotationEvent annotation(String project, String metricId, String annotationId, String evaluationId,
             MetricValue judge, MetricValue expected, int revision) {
+        return annotation(project, metricId, 1, annotationId, evaluationId, judge, expected, revision);
+    }
+
+    static AnnotationEvent annotation(String project, String metricId, int version, String annotationId,
+            String evaluationId, MetricValue judge, MetricValue expected, int revision) {
         return AnnotationEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setEventTime(now())
                 .setProjectId(project).setMetricId(metricId).setAnnotationId(annotationId)
                 .setType(revision == 1 ? AnnotationEvent.Type.TYPE_RESOLVED : AnnotationEvent.Type.TYPE_RESOLUTION_CHANGED)
                 .setAnnotation(Annotation.newBuilder().setId(annotationId).setProjectId(project)
                         .setEvaluationId(evaluationId)
-                        .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(metricId).setVersion(1))
+                        .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(metricId).setVersion(version))
                         .setJudgeValue(judge).setJudgeReasoning("The answer cites the refund policy.")
                         .setExpectedValue(expected).setJudgeCorrect(judge.equals(expected))
                         .addCritiques(Critique.newBuilder().setReviewerId("dana").setVerdict(Verdict.VERDICT_INCORRECT)

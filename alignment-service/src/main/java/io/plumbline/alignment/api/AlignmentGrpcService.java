@@ -1,29 +1,43 @@
 package io.plumbline.alignment.api;
 
+import io.plumbline.alignment.agreement.AgreementService;
 import io.plumbline.alignment.disagreement.DisagreementService;
 import io.plumbline.common.api.DatabaseErrors;
 import io.plumbline.proto.alignment.v1.MutinyAlignmentGrpc;
+import io.plumbline.proto.alignment.v1.GetAgreementRequest;
 import io.plumbline.proto.alignment.v1.ListDisagreementsRequest;
 import io.plumbline.proto.alignment.v1.ListDisagreementsResponse;
+import io.plumbline.proto.alignment.v1.MetricAgreement;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The gRPC API. Implemented so far: disagreements. Runs, agreement statistics and trigger status answer UNIMPLEMENTED
- * until their issue lands.
+ * The gRPC API. Implemented so far: disagreements and agreement statistics. Runs and trigger status answer
+ * UNIMPLEMENTED until they land.
  */
 @GrpcService
 public class AlignmentGrpcService extends MutinyAlignmentGrpc.AlignmentImplBase {
 
     private final DisagreementService disagreements;
+    private final AgreementService agreement;
 
-    AlignmentGrpcService(DisagreementService disagreements) {
+    AlignmentGrpcService(DisagreementService disagreements, AgreementService agreement) {
         this.disagreements = disagreements;
+        this.agreement = agreement;
     }
 
     @Override
     public Uni<ListDisagreementsResponse> listDisagreements(ListDisagreementsRequest request) {
-        return Uni.createFrom().<ListDisagreementsResponse>deferred(() -> disagreements.list(request))
-                .onFailure().transform(DatabaseErrors::translate);
+        return call(() -> disagreements.list(request));
+    }
+
+    @Override
+    public Uni<MetricAgreement> getAgreement(GetAgreementRequest request) {
+        return call(() -> agreement.get(request));
+    }
+
+    /** Runs a service call so that a refusal thrown before its Uni exists still fails the Uni, translated. */
+    static <T> Uni<T> call(java.util.function.Supplier<Uni<T>> serviceCall) {
+        return Uni.createFrom().<T>deferred(() -> serviceCall.get()).onFailure().transform(DatabaseErrors::translate);
     }
 }

@@ -37,6 +37,6 @@ public class DisagreementResource {
         if (deltaThreshold != null) {
             request.setDeltaThreshold(deltaThreshold);
         }
-        return Uni.createFrom().deferred(() -> disagreements.list(request.build()));
+        return AlignmentGrpcService.call(() -> disagreements.list(request.build()));
     }
 }
