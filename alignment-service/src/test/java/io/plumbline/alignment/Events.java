@@ -54,11 +54,16 @@ final class Events implements AutoCloseable {
     }
 
     static MetricEvent metric(String project, String metricId, OutputType type, double deltaThreshold) {
+        return metric(project, metricId, type, AlignmentPolicy.newBuilder().setDeltaThreshold(deltaThreshold).build(), 1);
+    }
+
+    static MetricEvent metric(String project, String metricId, OutputType type, AlignmentPolicy policy,
+            int publishedVersion) {
         return MetricEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setEventTime(now())
                 .setProjectId(project).setMetricId(metricId).setType(MetricEvent.Type.TYPE_METRIC_CREATED)
                 .setMetric(Metric.newBuilder().setId(metricId).setProjectId(project).setName("groundedness")
-                        .setLevel(Level.LEVEL_SPAN).setOutputType(type).setPublishedVersion(1)
-                        .setAlignmentPolicy(AlignmentPolicy.newBuilder().setDeltaThreshold(deltaThreshold)))
+                        .setLevel(Level.LEVEL_SPAN).setOutputType(type).setPublishedVersion(publishedVersion)
+                        .setAlignmentPolicy(policy))
                 .build();
     }
 

@@ -31,6 +31,21 @@ import java.util.UUID;
 @ApplicationScoped
 public class DisagreementService {
 
+    /** Joined pairs of one metric of one project whose values disagree beyond :threshold. */
+    private static final String DISAGREEMENTS = "from ResolvedAnnotation a, JudgedEvaluation e"
+            + " where e.id = a.evaluationId and a.metricId = :metric and a.projectId = :project"
+            + " and ((a.numericDelta is null and a.valuesEqual = false)"
+            + " or (a.numericDelta is not null and a.numericDelta > :threshold))";
+
+    /** How many resolved disagreements the evaluations of one metric version have. */
+    public Uni<Long> count(String projectId, UUID metricId, int version, double threshold) {
+        return Panache.getSession().chain(session -> session
+                .createQuery("select count(a) " + DISAGREEMENTS + " and a.metricVersion = :version", Long.class)
+                .setParameter("metric", metricId).setParameter("project", projectId)
+                .setParameter("threshold", threshold).setParameter("version", version)
+                .getSingleResult());
+    }
+
     @WithSession
     public Uni<ListDisagreementsResponse> list(ListDisagreementsRequest request) {
         Violations v = new Violations();
@@ -43,10 +58,7 @@ public class DisagreementService {
         Cursor after = Cursor.decode(PageToken.decode(request.getPageToken()));
 
         return deltaThreshold(metricId, request).chain(threshold -> {
-            StringBuilder hql = new StringBuilder("select a, e from ResolvedAnnotation a, JudgedEvaluation e"
-                    + " where e.id = a.evaluationId and a.metricId = :metric and a.projectId = :project"
-                    + " and ((a.numericDelta is null and a.valuesEqual = false)"
-                    + " or (a.numericDelta is not null and a.numericDelta > :threshold))");
+            StringBuilder hql = new StringBuilder("select a, e " + DISAGREEMENTS);
             if (request.getVersion() > 0) {
                 hql.append(" and a.metricVersion = :version");
             }
