@@ -1,0 +1,120 @@
+package io.plumbline.judge.intake;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.plumbline.judge.normalize.NormalizedSpan;
+import io.plumbline.judge.normalize.SpanNormalizer;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Reads {@code otlp_spans}: each record is an OTLP {@code ExportTraceServiceRequest} as the Collector's Kafka exporter
+ * writes it, {@code otlp_proto} or {@code otlp_json} (told apart per record by a {@code content-type} header when
+ * present, else by its first byte). Every span is normalized and the record's spans go to the
+ * {@link NormalizedSpanHandler}. A record that cannot be decoded, or holds a span with invalid ids, fails: the
+ * connector's dead-letter strategy sends it to {@code otlp_spans.dlq} with the reason in its {@code dead-letter-reason}
+ * header, and consumption goes on. Decoding and normalizing are CPU work without I/O, done on the connector's event
+ * loop.
+ */
+@ApplicationScoped
+public class SpanStreamConsumer {
+
+    static final String SOURCE = "kafka";
+    private static final Logger LOG = Logger.getLogger(SpanStreamConsumer.class);
+
+    private final SpanNormalizer normalizer;
+    private final NormalizedSpanHandler handler;
+    private final IntakeMetrics metrics;
+
+    SpanStreamConsumer(SpanNormalizer normalizer, NormalizedSpanHandler handler, IntakeMetrics metrics) {
+        this.normalizer = normalizer;
+        this.handler = handler;
+        this.metrics = metrics;
+    }
+
+    @Incoming(IntakeChannels.SPANS_IN)
+    public Uni<Void> consume(ConsumerRecord<byte[], byte[]> record) {
+        List<NormalizedSpan> spans;
+        try {
+            spans = normalize(record);
+        } catch (UndecodableSpansException e) {
+            metrics.recordDeadLettered(e instanceof InvalidSpanException ? "invalid_span" : "undecodable");
+            LOG.warnf("otlp_spans record %d@%d goes to the dead-letter topic: %s", record.partition(), record.offset(),
+                    e.getMessage());
+            return Uni.createFrom().failure(e);
+        } catch (RuntimeException e) {
+            metrics.recordDeadLettered("unprocessable");
+            LOG.errorf(e, "otlp_spans record %d@%d could not be normalized; it goes to the dead-letter topic",
+                    record.partition(), record.offset());
+            return Uni.createFrom().failure(new UndecodableSpansException("unprocessable: " + e, e));
+        }
+        return handler.handle(spans);
+    }
+
+    List<NormalizedSpan> normalize(ConsumerRecord<byte[], byte[]> record) {
+        byte[] value = record.value();
+        if (value == null) {
+            throw new UndecodableSpansException("undecodable: the record has no value");
+        }
+        OtlpEncoding encoding = encoding(record);
+        ExportTraceServiceRequest request = OtlpTraceCodec.decode(value, encoding);
+        metrics.recordDecoded(encoding);
+        List<NormalizedSpan> spans = new ArrayList<>();
+        int count = 0;
+        for (ResourceSpans resourceSpans : request.getResourceSpansList()) {
+            for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+                for (Span span : scopeSpans.getSpansList()) {
+                    count++;
+                    String problem = SpanIds.problem(span);
+                    if (problem != null) {
+                        throw new InvalidSpanException("invalid span \"" + span.getName() + "\": " + problem);
+                    }
+                    spans.add(normalizer.normalize(resourceSpans.getResource(), span));
+                }
+            }
+        }
+        metrics.spansReceived(SOURCE, count);
+        for (NormalizedSpan span : spans) {
+            metrics.spanNormalized(conventionTag(span), span.snapshot().getTruncated());
+        }
+        return spans;
+    }
+
+    private static OtlpEncoding encoding(ConsumerRecord<byte[], byte[]> record) {
+        Header header = record.headers().lastHeader(SpanLog.CONTENT_TYPE_HEADER);
+        if (header != null && header.value() != null) {
+            OtlpEncoding declared = OtlpEncoding.ofContentType(new String(header.value(), StandardCharsets.UTF_8));
+            if (declared != null) {
+                return declared;
+            }
+        }
+        return OtlpEncoding.sniff(record.value());
+    }
+
+    private static String conventionTag(NormalizedSpan span) {
+        return switch (span.snapshot().getConvention()) {
+            case SOURCE_CONVENTION_OTEL_GENAI -> "otel_genai";
+            case SOURCE_CONVENTION_OPENINFERENCE -> "openinference";
+            case SOURCE_CONVENTION_OPENLLMETRY -> "openllmetry";
+            default -> "none";
+        };
+    }
+
+    /** A decodable record holding a span nobody can process (invalid ids). */
+    static final class InvalidSpanException extends UndecodableSpansException {
+        InvalidSpanException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.plumbline.judge.normalize;
+
+import java.util.Map;
+
+import io.plumbline.proto.judge.v1.ChatMessage;
+import io.plumbline.proto.judge.v1.RecordSnapshot;
+import io.plumbline.proto.judge.v1.RetrievedDocument;
+import io.plumbline.proto.judge.v1.ToolCall;
+
+/**
+ * Cuts every traced text field of a snapshot at a maximum length, ending the cut field with {@value #MARKER}, and
+ * records the content's size before cutting.
+ */
+final class Truncation {
+
+    /** Ends every cut field. */
+    static final String MARKER = "[truncated]";
+
+    private final int maxChars;
+    private long originalBytes;
+    private boolean truncated;
+
+    private Truncation(int maxChars) {
+        if (maxChars <= MARKER.length()) {
+            throw new IllegalArgumentException("the maximum text length must exceed the marker's length");
+        }
+        this.maxChars = maxChars;
+    }
+
+    /** Cuts the fields of {@code snapshot} in place; sets {@code truncated} and {@code original_size_bytes}. */
+    static void apply(RecordSnapshot.Builder snapshot, int maxChars) {
+        Truncation t = new Truncation(maxChars);
+        snapshot.setInput(t.cut(snapshot.getInput()));
+        snapshot.setOutput(t.cut(snapshot.getOutput()));
+        var context = snapshot.getContextBuilder();
+        context.setSystemInstructions(t.cut(context.getSystemInstructions()));
+        context.setText(t.cut(context.getText()));
+        for (RetrievedDocument.Builder document : context.getDocumentsBuilderList()) {
+            document.setContent(t.cut(document.getContent()));
+            t.cutValues(document.getMetadataMap(), document::putMetadata);
+        }
+        for (ChatMessage.Builder message : snapshot.getMessagesBuilderList()) {
+            message.setContent(t.cut(message.getContent()));
+            for (ToolCall.Builder call : message.getToolCallsBuilderList()) {
+                t.cutCall(call);
+            }
+        }
+        for (ToolCall.Builder call : snapshot.getToolCallsBuilderList()) {
+            t.cutCall(call);
+        }
+        t.cutValues(snapshot.getAttributesMap(), snapshot::putAttributes);
+        t.cutValues(snapshot.getResourceAttributesMap(), snapshot::putResourceAttributes);
+        snapshot.setTruncated(t.truncated);
+        snapshot.setOriginalSizeBytes(t.originalBytes);
+    }
+
+    private void cutCall(ToolCall.Builder call) {
+        call.setArguments(cut(call.getArguments()));
+        call.setResult(cut(call.getResult()));
+    }
+
+    private void cutValues(Map<String, String> values, java.util.function.BiConsumer<String, String> put) {
+        for (Map.Entry<String, String> entry : Map.copyOf(values).entrySet()) {
+            String cut = cut(entry.getValue());
+            if (cut != entry.getValue()) {
+                put.accept(entry.getKey(), cut);
+            }
+        }
+    }
+
+    private String cut(String text) {
+        originalBytes += utf8Length(text);
+        if (text.length() <= maxChars) {
+            return text;
+        }
+        truncated = true;
+        int end = maxChars - MARKER.length();
+        if (Character.isHighSurrogate(text.charAt(end - 1))) {
+            end--;
+        }
+        return text.substring(0, end) + MARKER;
+    }
+
+    private static long utf8Length(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+}
