@@ -1,6 +1,7 @@
 package io.plumbline.alignment;
 
 import io.plumbline.testing.PlumblineTestResource;
+import io.plumbline.testing.llm.LlmProviderResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;

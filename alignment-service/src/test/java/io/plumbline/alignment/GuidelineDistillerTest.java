@@ -13,6 +13,7 @@ import io.plumbline.proto.common.v1.OutputType;
 import io.plumbline.proto.registry.v1.Guideline;
 import io.plumbline.proto.registry.v1.VersionContent;
 import io.plumbline.testing.llm.LlmRequest;
+import io.plumbline.testing.llm.LlmProviderResource;
 import io.plumbline.testing.llm.LlmStandIn;
 import io.plumbline.testing.llm.Match;
 import io.plumbline.testing.llm.Reply;

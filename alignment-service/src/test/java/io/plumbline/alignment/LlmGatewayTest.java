@@ -15,6 +15,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.ConfigProvider;
 import io.plumbline.testing.llm.Latency;
+import io.plumbline.testing.llm.LlmProviderResource;
 import io.plumbline.testing.llm.LlmStandIn;
 import io.plumbline.testing.llm.Reply;
 import java.time.Duration;
@@ -133,7 +134,7 @@ class LlmGatewayTest {
 
     @Test
     void anUnknownProviderIsNamedWithTheConfiguredOnes() {
-        var e = assertThrows(LlmCallFailed.class, () -> gateway.chat(call("mistral", "Judge.")));
+        var e = assertThrows(LlmCallFailed.class, () -> gateway.chat(call("mistral", "Judge.")).await().indefinitely());
         assertTrue(e.getMessage().contains("\"mistral\"") && e.getMessage().contains("patient"), e.getMessage());
         assertFalse(e.isTransient());
     }

@@ -1,16 +1,18 @@
 package io.plumbline.judge;
 
 import io.plumbline.testing.PlumblineTestResource;
+import io.plumbline.testing.llm.LlmProviderResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 
 /**
- * Every test of this module runs against the real Kafka broker (with every platform topic). The resource also creates
- * a database and passes its datasource properties; the judge has no datasource yet and starts without using them.
+ * Every test of this module runs against the real Kafka broker (with every platform topic), a fresh PostgreSQL
+ * database of its own, and LLM providers that point at the LLM stand-in.
  */
 @WithTestResource(value = PlumblineTestResource.class, scope = TestResourceScope.GLOBAL,
         initArgs = @ResourceArg(name = PlumblineTestResource.DATABASE, value = "judge"))
+@WithTestResource(value = LlmProviderResource.class, scope = TestResourceScope.GLOBAL)
 public final class JudgeTestInfrastructure {
 
     private JudgeTestInfrastructure() {

@@ -50,6 +50,11 @@ public final class ApiException extends StatusRuntimeException {
         return new ApiException(Status.Code.ABORTED, message, List.of(), details);
     }
 
+    /** An operation (or a form of it) this version of the service does not offer yet; the message says which. */
+    public static ApiException unimplemented(String message) {
+        return new ApiException(Status.Code.UNIMPLEMENTED, message, List.of(), Map.of());
+    }
+
     public static ApiException failedPrecondition(String message) {
         return new ApiException(Status.Code.FAILED_PRECONDITION, message, List.of(), Map.of());
     }

@@ -58,8 +58,10 @@ public class LlmGateway {
 
     /** Calls the model; fails with {@link LlmCallFailed} after the provider's retries, or at once for a bad call. */
     public Uni<LlmAnswer> chat(LlmCall call) {
-        Provider provider = provider(call.provider());
-        return Uni.createFrom().item(() -> provider.call(call)).runSubscriptionOn(virtualThreads);
+        return Uni.createFrom().deferred(() -> {
+            Provider provider = provider(call.provider());
+            return Uni.createFrom().item(() -> provider.call(call)).runSubscriptionOn(virtualThreads);
+        });
     }
 
     /** The providers configured, by name. */

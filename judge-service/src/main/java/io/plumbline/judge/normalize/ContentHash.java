@@ -18,12 +18,12 @@ import io.plumbline.proto.judge.v1.ToolCall;
  * trace ids of messages and tool calls), times, counts and size, serialized deterministically (maps sorted). Equal
  * content, equal hash, wherever and whenever it was traced.
  */
-final class ContentHash {
+public final class ContentHash {
 
     private ContentHash() {
     }
 
-    static String of(RecordSnapshot.Builder snapshot) {
+    public static String of(RecordSnapshot.Builder snapshot) {
         RecordSnapshot.Builder content = snapshot.clone().clearRecord().clearStartTime().clearEndTime().clearSpanCount()
                 .clearTraceCount().clearContentHash().clearOriginalSizeBytes();
         for (ChatMessage.Builder message : content.getMessagesBuilderList()) {

@@ -1,4 +1,4 @@
-package io.plumbline.alignment;
+package io.plumbline.testing.llm;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * Points the LLM providers of the service under test at a free port of 127.0.0.1, where the tests start the LLM
- * stand-in ({@code LlmStandIn.start(port)}). Providers: {@code patient} (OpenAI protocol, 5 retries), {@code strict}
+ * stand-in: {@code LlmStandIn.start(ConfigProvider.getConfig().getValue(LlmProviderResource.PORT, Integer.class))}
+ * (test code and test resources live in different class loaders, so the port, not the server, is what they share). Providers: {@code patient} (OpenAI protocol, 5 retries), {@code strict}
  * (2 retries, short timeout), {@code fragile} (no retries, circuit after 4 calls), {@code claude} (Anthropic protocol).
  */
 public class LlmProviderResource implements QuarkusTestResourceLifecycleManager {
