@@ -5,24 +5,29 @@ import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.Violations;
 import io.plumbline.common.metric.OutputTypes;
 import io.plumbline.common.metric.PromptTemplate;
+import io.plumbline.judge.catalog.MetricCatalog;
 import io.plumbline.judge.normalize.ContentHash;
 import io.plumbline.proto.common.v1.MetricVersionRef;
+import io.plumbline.proto.common.v1.ModelConfig;
 import io.plumbline.proto.judge.v1.DraftMetric;
 import io.plumbline.proto.judge.v1.EvaluateItem;
 import io.plumbline.proto.judge.v1.EvaluateItemError;
 import io.plumbline.proto.judge.v1.EvaluateRequest;
 import io.plumbline.proto.judge.v1.EvaluateResponse;
 import io.plumbline.proto.judge.v1.EvaluateResult;
+import io.plumbline.proto.registry.v1.Metric;
+import io.plumbline.proto.registry.v1.MetricVersion;
+import io.plumbline.proto.registry.v1.VersionContent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Comparator;
 
 /**
- * Ad-hoc judging (the console's playground, the alignment-service's validation of a candidate): a draft metric on
- * records the caller supplies. Items are judged concurrently (bounded per call; provider limits apply on top) and
- * answered in request order. Judging with a stored metric version, stored records and storing the results arrive with
- * the metric catalog and the evaluation store.
+ * Ad-hoc judging (the console's playground, the alignment-service's validation of a candidate): a stored metric version
+ * (from the {@link MetricCatalog}) or a draft, on records the caller supplies. Items are judged concurrently (bounded
+ * per call; provider limits apply on top) and answered in request order. Stored records and storing the results arrive
+ * with the evaluation store.
  */
 @ApplicationScoped
 public class EvaluateService {
@@ -32,13 +37,15 @@ public class EvaluateService {
     static final int MAX_CONCURRENCY = 64;
 
     private final JudgeModel judgeModel;
+    private final MetricCatalog catalog;
 
-    EvaluateService(JudgeModel judgeModel) {
+    EvaluateService(JudgeModel judgeModel, MetricCatalog catalog) {
         this.judgeModel = judgeModel;
+        this.catalog = catalog;
     }
 
     public Multi<EvaluateResult> evaluateEach(EvaluateRequest request) {
-        JudgeModel.Judge judge = judgeOf(request);
+        JudgeModel.Judge judge = request.hasMetricVersion() ? storedVersion(request) : draftJudge(request);
         int concurrency = request.getMaxConcurrency() == 0 ? DEFAULT_CONCURRENCY : request.getMaxConcurrency();
         return Multi.createFrom().range(0, request.getItemsCount())
                 .onItem().transformToUni(index -> evaluateItem(judge, index, request.getItems(index)))
@@ -74,18 +81,42 @@ public class EvaluateService {
         return judgeModel.judge(judge, snapshot.build()).map(evaluation -> result.setEvaluation(evaluation).build());
     }
 
-    private static JudgeModel.Judge judgeOf(EvaluateRequest request) {
+    private JudgeModel.Judge storedVersion(EvaluateRequest request) {
+        Violations v = common(request);
+        MetricVersionRef ref = request.getMetricVersion();
+        v.check(ref.getVersion() < 0, "metric_version.version", "must be 0 (the published one) or a version number");
+        v.throwIfAny();
+        Metric metric = catalog.metric(request.getProjectId(), ref.getMetricId()).orElseThrow(() -> ApiException.notFound(
+                "metric " + ref.getMetricId() + " of project \"" + request.getProjectId() + "\" is not known to the judge"));
+        MetricVersion version = catalog.version(metric, ref.getVersion()).orElseThrow(() -> ApiException.notFound(
+                "metric " + metric.getName() + " has no version " + (ref.getVersion() == 0 ? "published" : ref.getVersion())
+                        + " known to the judge"));
+        ModelConfig model = request.hasJudgeModel() ? request.getJudgeModel() : metric.getJudgeModel();
+        return new JudgeModel.Judge(request.getProjectId(), MetricVersionRef.newBuilder().setMetricId(metric.getId())
+                .setVersion(version.getVersion()).build(), metric.getName(), metric.getOutputType(),
+                VersionContent.newBuilder().setPromptTemplate(version.getPromptTemplate())
+                        .addAllGuidelines(version.getGuidelinesList()).addAllExamples(version.getExamplesList()).build(),
+                model);
+    }
+
+    private static Violations common(EvaluateRequest request) {
         Violations v = new Violations();
         v.requireText(request.getProjectId(), "project_id", 64);
         v.check(request.getItemsCount() < 1 || request.getItemsCount() > MAX_ITEMS, "items",
                 "must hold 1 to " + MAX_ITEMS + " items (has " + request.getItemsCount() + ")");
         v.check(request.getMaxConcurrency() < 0 || request.getMaxConcurrency() > MAX_CONCURRENCY, "max_concurrency",
                 "must be 0 (the default, " + DEFAULT_CONCURRENCY + ") to " + MAX_CONCURRENCY);
-        switch (request.getMetricSourceCase()) {
-            case METRICSOURCE_NOT_SET -> v.add("metric_source", "is required: a metric_version or a draft");
-            case METRIC_VERSION -> throw ApiException.unimplemented(
-                    "judging with a stored metric version arrives with the metric catalog; pass the version's content as a draft");
-            case DRAFT -> draft(request, v);
+        v.check(request.getStore(), "store", "is not available yet: evaluations are not stored by this version");
+        v.check(request.getReuseExisting(), "reuse_existing", "is not available yet: evaluations are not stored by this version");
+        return v;
+    }
+
+    private static JudgeModel.Judge draftJudge(EvaluateRequest request) {
+        Violations v = common(request);
+        if (request.getMetricSourceCase() == EvaluateRequest.MetricSourceCase.METRICSOURCE_NOT_SET) {
+            v.add("metric_source", "is required: a metric_version or a draft");
+        } else {
+            draft(request, v);
         }
         v.throwIfAny();
         DraftMetric draft = request.getDraft();
@@ -97,7 +128,7 @@ public class EvaluateService {
     private static void draft(EvaluateRequest request, Violations v) {
         DraftMetric draft = request.getDraft();
         if (!draft.getBaseMetricId().isEmpty()) {
-            throw ApiException.unimplemented("drafts based on a stored metric arrive with the metric catalog; "
+            throw ApiException.unimplemented("drafts based on a stored metric are not supported yet; "
                     + "give the draft's output_type and the judge_model instead of base_metric_id");
         }
         OutputTypes.validate(draft.getOutputType(), "draft.output_type", v);
@@ -110,7 +141,5 @@ public class EvaluateService {
         }
         v.requireText(request.getJudgeModel().getProvider(), "judge_model.provider", 64);
         v.requireText(request.getJudgeModel().getModel(), "judge_model.model", 256);
-        v.check(request.getStore(), "store", "needs a stored metric version; a draft's evaluations are not stored");
-        v.check(request.getReuseExisting(), "reuse_existing", "needs a stored metric version");
     }
 }

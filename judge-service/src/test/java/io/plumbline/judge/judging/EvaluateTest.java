@@ -100,6 +100,50 @@ class EvaluateTest {
     }
 
     @Test
+    void aStoredMetricVersionFromPlumblineMetricsJudgesWithItsContentAndModel() throws Exception {
+        String metricId = java.util.UUID.randomUUID().toString();
+        var metric = io.plumbline.proto.registry.v1.Metric.newBuilder().setId(metricId).setProjectId("shop")
+                .setName("refund-policy").setOutputType(BOOLEAN).setPublishedVersion(2).setRevision(3)
+                .setJudgeModel(ModelConfig.newBuilder().setProvider("patient").setModel("judge-model-v2"));
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(java.util.Map.of(
+                "bootstrap.servers", io.plumbline.testing.KafkaBroker.shared().bootstrapServers()),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (int version : new int[] {1, 2}) {
+                var event = io.plumbline.proto.registry.v1.MetricEvent.newBuilder().setEventId("e" + version)
+                        .setMetricId(metricId).setProjectId("shop")
+                        .setType(io.plumbline.proto.registry.v1.MetricEvent.Type.TYPE_VERSION_PUBLISHED)
+                        .setMetric(metric.setRevision(version))
+                        .setVersion(io.plumbline.proto.registry.v1.MetricVersion.newBuilder().setMetricId(metricId)
+                                .setVersion(version).setPromptTemplate("Policy v" + version + ": judge {{output}}"))
+                        .build();
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("plumbline.metrics", metricId,
+                        event.toByteArray())).get();
+            }
+        }
+        llm.byDefault(Reply.judgment(true, "Within policy."));
+        var request = EvaluateRequest.newBuilder().setProjectId("shop")
+                .setMetricVersion(io.plumbline.proto.common.v1.MetricVersionRef.newBuilder().setMetricId(metricId))
+                .addItems(item("s", "Refund?", "Within 30 days.")).build();
+        var evaluation = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> judge.evaluate(request).getResults(0).getEvaluation(), e -> e.getMetricVersion().getVersion() == 2);
+        assertEquals(Evaluation.Status.STATUS_OK, evaluation.getStatus());
+        assertEquals("refund-policy", evaluation.getMetricName());
+        assertTrue(llm.lastRequest().lastUserText().startsWith("Policy v2: judge Within 30 days."));
+        assertEquals("judge-model-v2", llm.lastRequest().model());
+
+        judge.evaluate(request.toBuilder().setMetricVersion(request.getMetricVersion().toBuilder().setVersion(1)).build());
+        assertTrue(llm.lastRequest().lastUserText().startsWith("Policy v1:"), "an earlier version on request");
+
+        var otherProject = assertThrows(StatusRuntimeException.class, () -> judge.evaluate(request.toBuilder()
+                .setProjectId("someone-else").build()));
+        assertEquals(Status.Code.NOT_FOUND, otherProject.getStatus().getCode());
+        var unknownVersion = assertThrows(StatusRuntimeException.class, () -> judge.evaluate(request.toBuilder()
+                .setMetricVersion(request.getMetricVersion().toBuilder().setVersion(9)).build()));
+        assertTrue(unknownVersion.getStatus().getDescription().contains("has no version 9"));
+    }
+
+    @Test
     void anInvalidAnswerIsRepairedOnceThenRecordedAsAnError() {
         OutputType tone = OutputType.newBuilder().setCategorical(CategoricalType.newBuilder()
                 .addLabels("friendly").addLabels("rude")).build();
@@ -155,7 +199,7 @@ class EvaluateTest {
 
         var store = assertThrows(StatusRuntimeException.class, () -> judge.evaluate(request(BOOLEAN, item("s", "Q", "A"))
                 .toBuilder().setStore(true).build()));
-        assertTrue(store.getStatus().getDescription().contains("store: needs a stored metric version"));
+        assertTrue(store.getStatus().getDescription().contains("store: is not available yet"));
 
         var unknownProvider = judge.evaluate(request(BOOLEAN, item("u", "Q", "A")).toBuilder()
                 .setJudgeModel(ModelConfig.newBuilder().setProvider("nobody").setModel("m")).build());
