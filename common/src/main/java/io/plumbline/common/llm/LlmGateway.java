@@ -60,7 +60,10 @@ public class LlmGateway {
     public Uni<LlmAnswer> chat(LlmCall call) {
         return Uni.createFrom().deferred(() -> {
             Provider provider = provider(call.provider());
-            return Uni.createFrom().item(() -> provider.call(call)).runSubscriptionOn(virtualThreads);
+            Uni<LlmAnswer> answer = Uni.createFrom().item(() -> provider.call(call)).runSubscriptionOn(virtualThreads);
+            // Back on the caller's Vert.x context (when there is one), where reactive sessions and clients must run.
+            io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
+            return caller == null ? answer : answer.emitOn(task -> caller.runOnContext(ignored -> task.run()));
         });
     }
 

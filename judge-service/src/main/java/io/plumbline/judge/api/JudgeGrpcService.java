@@ -1,25 +1,43 @@
 package io.plumbline.judge.api;
 
+import io.plumbline.common.api.DatabaseErrors;
+import io.plumbline.judge.evaluation.EvaluationStore;
 import io.plumbline.judge.judging.EvaluateService;
 import io.plumbline.proto.judge.v1.EvaluateRequest;
 import io.plumbline.proto.judge.v1.EvaluateResponse;
 import io.plumbline.proto.judge.v1.EvaluateResult;
+import io.plumbline.proto.judge.v1.Evaluation;
+import io.plumbline.proto.judge.v1.GetEvaluationRequest;
+import io.plumbline.proto.judge.v1.ListEvaluationsRequest;
+import io.plumbline.proto.judge.v1.ListEvaluationsResponse;
 import io.plumbline.proto.judge.v1.MutinyJudgeGrpc;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The Judge gRPC API. Implemented so far: ad-hoc Evaluate and EvaluateStream with draft metrics on supplied snapshots.
- * The other rpcs answer UNIMPLEMENTED until the evaluation store and recompute jobs land.
+ * The Judge gRPC API. Implemented so far: Evaluate and EvaluateStream on supplied snapshots, GetEvaluation and
+ * ListEvaluations. The other rpcs answer UNIMPLEMENTED until stored records and recompute jobs land.
  */
 @GrpcService
 public class JudgeGrpcService extends MutinyJudgeGrpc.JudgeImplBase {
 
     private final EvaluateService evaluate;
+    private final EvaluationStore evaluations;
 
-    JudgeGrpcService(EvaluateService evaluate) {
+    JudgeGrpcService(EvaluateService evaluate, EvaluationStore evaluations) {
         this.evaluate = evaluate;
+        this.evaluations = evaluations;
+    }
+
+    @Override
+    public Uni<Evaluation> getEvaluation(GetEvaluationRequest request) {
+        return Uni.createFrom().deferred(() -> evaluations.get(request)).onFailure().transform(DatabaseErrors::translate);
+    }
+
+    @Override
+    public Uni<ListEvaluationsResponse> listEvaluations(ListEvaluationsRequest request) {
+        return Uni.createFrom().deferred(() -> evaluations.list(request)).onFailure().transform(DatabaseErrors::translate);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.plumbline.common.api.Violations;
 import io.plumbline.common.metric.OutputTypes;
 import io.plumbline.common.metric.PromptTemplate;
 import io.plumbline.judge.catalog.MetricCatalog;
+import io.plumbline.judge.evaluation.EvaluationStore;
 import io.plumbline.judge.normalize.ContentHash;
 import io.plumbline.proto.common.v1.MetricVersionRef;
 import io.plumbline.proto.common.v1.ModelConfig;
@@ -15,6 +16,8 @@ import io.plumbline.proto.judge.v1.EvaluateItemError;
 import io.plumbline.proto.judge.v1.EvaluateRequest;
 import io.plumbline.proto.judge.v1.EvaluateResponse;
 import io.plumbline.proto.judge.v1.EvaluateResult;
+import io.plumbline.proto.judge.v1.Evaluation;
+import io.plumbline.proto.judge.v1.RecordSnapshot;
 import io.plumbline.proto.registry.v1.Metric;
 import io.plumbline.proto.registry.v1.MetricVersion;
 import io.plumbline.proto.registry.v1.VersionContent;
@@ -26,8 +29,8 @@ import java.util.Comparator;
 /**
  * Ad-hoc judging (the console's playground, the alignment-service's validation of a candidate): a stored metric version
  * (from the {@link MetricCatalog}) or a draft, on records the caller supplies. Items are judged concurrently (bounded
- * per call; provider limits apply on top) and answered in request order. Stored records and storing the results arrive
- * with the evaluation store.
+ * per call; provider limits apply on top) and answered in request order. With a stored version, results can be stored
+ * (and emitted) and stored ones reused. Stored records as items arrive with the span store.
  */
 @ApplicationScoped
 public class EvaluateService {
@@ -38,17 +41,19 @@ public class EvaluateService {
 
     private final JudgeModel judgeModel;
     private final MetricCatalog catalog;
+    private final EvaluationStore store;
 
-    EvaluateService(JudgeModel judgeModel, MetricCatalog catalog) {
+    EvaluateService(JudgeModel judgeModel, MetricCatalog catalog, EvaluationStore store) {
         this.judgeModel = judgeModel;
         this.catalog = catalog;
+        this.store = store;
     }
 
     public Multi<EvaluateResult> evaluateEach(EvaluateRequest request) {
         JudgeModel.Judge judge = request.hasMetricVersion() ? storedVersion(request) : draftJudge(request);
         int concurrency = request.getMaxConcurrency() == 0 ? DEFAULT_CONCURRENCY : request.getMaxConcurrency();
         return Multi.createFrom().range(0, request.getItemsCount())
-                .onItem().transformToUni(index -> evaluateItem(judge, index, request.getItems(index)))
+                .onItem().transformToUni(index -> evaluateItem(request, judge, index, request.getItems(index)))
                 .merge(concurrency);
     }
 
@@ -68,17 +73,32 @@ public class EvaluateService {
         });
     }
 
-    private Uni<EvaluateResult> evaluateItem(JudgeModel.Judge judge, int index, EvaluateItem item) {
+    private Uni<EvaluateResult> evaluateItem(EvaluateRequest request, JudgeModel.Judge judge, int index, EvaluateItem item) {
         var result = EvaluateResult.newBuilder().setIndex(index).setKey(item.getKey());
         if (!item.hasSnapshot()) {
             return Uni.createFrom().item(result.setError(EvaluateItemError.newBuilder()
                     .setCode(Status.Code.UNIMPLEMENTED.name())
                     .setMessage("items[" + index + "]: only supplied snapshots can be judged yet; stored records and "
-                            + "evaluations arrive with the evaluation store")).build());
+                            + "evaluations as items arrive with the span store")).build());
         }
         var snapshot = item.getSnapshot().toBuilder();
+        snapshot.getRecordBuilder().setProjectId(request.getProjectId());
         snapshot.setContentHash(ContentHash.of(snapshot));
-        return judgeModel.judge(judge, snapshot.build()).map(evaluation -> result.setEvaluation(evaluation).build());
+        RecordSnapshot record = snapshot.build();
+        Uni<Evaluation> reused = request.getReuseExisting()
+                ? store.existing(judge.version().getMetricId(), judge.version().getVersion(),
+                        record.getRecord().getRecordId(), record.getContentHash())
+                : Uni.createFrom().nullItem();
+        return reused.chain(earlier -> {
+            if (earlier != null) {
+                return Uni.createFrom().item(result.setEvaluation(earlier).setReused(true).build());
+            }
+            Uni<Evaluation> judged = judgeModel.judge(judge, record);
+            if (request.getStore()) {
+                judged = judged.chain(evaluation -> store.store(evaluation, record));
+            }
+            return judged.map(evaluation -> result.setEvaluation(evaluation).build());
+        });
     }
 
     private JudgeModel.Judge storedVersion(EvaluateRequest request) {
@@ -106,8 +126,13 @@ public class EvaluateService {
                 "must hold 1 to " + MAX_ITEMS + " items (has " + request.getItemsCount() + ")");
         v.check(request.getMaxConcurrency() < 0 || request.getMaxConcurrency() > MAX_CONCURRENCY, "max_concurrency",
                 "must be 0 (the default, " + DEFAULT_CONCURRENCY + ") to " + MAX_CONCURRENCY);
-        v.check(request.getStore(), "store", "is not available yet: evaluations are not stored by this version");
-        v.check(request.getReuseExisting(), "reuse_existing", "is not available yet: evaluations are not stored by this version");
+        if (request.getStore() || request.getReuseExisting()) {
+            for (int i = 0; i < request.getItemsCount(); i++) {
+                var item = request.getItems(i);
+                v.check(item.hasSnapshot() && item.getSnapshot().getRecord().getRecordId().isEmpty(),
+                        "items[" + i + "].snapshot.record.record_id", "is required to store or reuse evaluations");
+            }
+        }
         return v;
     }
 
@@ -141,5 +166,7 @@ public class EvaluateService {
         }
         v.requireText(request.getJudgeModel().getProvider(), "judge_model.provider", 64);
         v.requireText(request.getJudgeModel().getModel(), "judge_model.model", 256);
+        v.check(request.getStore(), "store", "needs a stored metric version; a draft's evaluations are not stored");
+        v.check(request.getReuseExisting(), "reuse_existing", "needs a stored metric version");
     }
 }

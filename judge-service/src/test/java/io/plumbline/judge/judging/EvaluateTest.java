@@ -100,27 +100,8 @@ class EvaluateTest {
     }
 
     @Test
-    void aStoredMetricVersionFromPlumblineMetricsJudgesWithItsContentAndModel() throws Exception {
-        String metricId = java.util.UUID.randomUUID().toString();
-        var metric = io.plumbline.proto.registry.v1.Metric.newBuilder().setId(metricId).setProjectId("shop")
-                .setName("refund-policy").setOutputType(BOOLEAN).setPublishedVersion(2).setRevision(3)
-                .setJudgeModel(ModelConfig.newBuilder().setProvider("patient").setModel("judge-model-v2"));
-        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(java.util.Map.of(
-                "bootstrap.servers", io.plumbline.testing.KafkaBroker.shared().bootstrapServers()),
-                new org.apache.kafka.common.serialization.StringSerializer(),
-                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            for (int version : new int[] {1, 2}) {
-                var event = io.plumbline.proto.registry.v1.MetricEvent.newBuilder().setEventId("e" + version)
-                        .setMetricId(metricId).setProjectId("shop")
-                        .setType(io.plumbline.proto.registry.v1.MetricEvent.Type.TYPE_VERSION_PUBLISHED)
-                        .setMetric(metric.setRevision(version))
-                        .setVersion(io.plumbline.proto.registry.v1.MetricVersion.newBuilder().setMetricId(metricId)
-                                .setVersion(version).setPromptTemplate("Policy v" + version + ": judge {{output}}"))
-                        .build();
-                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("plumbline.metrics", metricId,
-                        event.toByteArray())).get();
-            }
-        }
+    void aStoredMetricVersionFromPlumblineMetricsJudgesWithItsContentAndModel() {
+        String metricId = publishMetric("shop");
         llm.byDefault(Reply.judgment(true, "Within policy."));
         var request = EvaluateRequest.newBuilder().setProjectId("shop")
                 .setMetricVersion(io.plumbline.proto.common.v1.MetricVersionRef.newBuilder().setMetricId(metricId))
@@ -199,11 +180,105 @@ class EvaluateTest {
 
         var store = assertThrows(StatusRuntimeException.class, () -> judge.evaluate(request(BOOLEAN, item("s", "Q", "A"))
                 .toBuilder().setStore(true).build()));
-        assertTrue(store.getStatus().getDescription().contains("store: is not available yet"));
+        assertTrue(store.getStatus().getDescription().contains("store: needs a stored metric version"));
 
         var unknownProvider = judge.evaluate(request(BOOLEAN, item("u", "Q", "A")).toBuilder()
                 .setJudgeModel(ModelConfig.newBuilder().setProvider("nobody").setModel("m")).build());
         assertTrue(unknownProvider.getResults(0).getEvaluation().getError().contains("no LLM provider named \"nobody\""));
+    }
+
+    @Test
+    void storedEvaluationsAreIdempotentEmittedOnceReusableAndListed() {
+        String metricId = publishMetric("store");
+        llm.byDefault(Reply.judgment(true, "Within policy."));
+        var ref = io.plumbline.proto.common.v1.MetricVersionRef.newBuilder().setMetricId(metricId).build();
+        EvaluateItem recorded = recordedItem("trace-1/span-1", "Within 30 days.");
+        var request = EvaluateRequest.newBuilder().setProjectId("store").setMetricVersion(ref).setStore(true)
+                .addItems(recorded).build();
+        try (var events = io.plumbline.testing.KafkaTestConsumer.fromNow("plumbline.evaluations")) {
+            Evaluation first = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> judge.evaluate(request).getResults(0).getEvaluation(), e -> e.getMetricVersion().getVersion() == 2);
+            Evaluation again = judge.evaluate(request).getResults(0).getEvaluation();
+            assertEquals(first.getId(), again.getId(), "same version, record and content: the first evaluation stands");
+
+            int sent = llm.requests().size();
+            var reused = judge.evaluate(request.toBuilder().setStore(false).setReuseExisting(true).build()).getResults(0);
+            assertTrue(reused.getReused());
+            assertEquals(first.getId(), reused.getEvaluation().getId());
+            assertEquals(sent, llm.requests().size(), "a reused evaluation costs no call");
+
+            Evaluation marker = judge.evaluate(request.toBuilder().clearItems()
+                    .addItems(recordedItem("trace-2/span-1", "Within 60 days.")).build()).getResults(0).getEvaluation();
+            var received = events.await(records -> records.stream().anyMatch(r -> eventOf(r).getEvaluation().getId()
+                    .equals(marker.getId())), java.time.Duration.ofSeconds(30));
+            var ofFirst = received.stream().map(EvaluateTest::eventOf)
+                    .filter(e -> e.getEvaluation().getId().equals(first.getId())).toList();
+            assertEquals(1, ofFirst.size(), "one event per stored evaluation");
+            assertEquals(metricId, io.plumbline.testing.KafkaTestConsumer.key(received.get(0)));
+            assertEquals("Within 30 days.", ofFirst.get(0).getSnapshot().getOutput());
+        }
+
+        assertEquals(first(metricId).getId(), judge.getEvaluation(io.plumbline.proto.judge.v1.GetEvaluationRequest
+                .newBuilder().setProjectId("store").setEvaluationId(first(metricId).getId()).build()).getId());
+        var listed = judge.listEvaluations(io.plumbline.proto.judge.v1.ListEvaluationsRequest.newBuilder()
+                .setProjectId("store").setMetricId(metricId).setPageSize(1).build());
+        assertEquals(1, listed.getEvaluationsCount());
+        assertTrue(!listed.getNextPageToken().isEmpty(), "two stored, one per page");
+        var hidden = assertThrows(StatusRuntimeException.class, () -> judge.getEvaluation(
+                io.plumbline.proto.judge.v1.GetEvaluationRequest.newBuilder().setProjectId("other")
+                        .setEvaluationId(first(metricId).getId()).build()));
+        assertEquals(Status.Code.NOT_FOUND, hidden.getStatus().getCode());
+        var noRecordId = assertThrows(StatusRuntimeException.class, () -> judge.evaluate(EvaluateRequest.newBuilder()
+                .setProjectId("store").setMetricVersion(ref).setStore(true).addItems(item("x", "Q", "A")).build()));
+        assertTrue(noRecordId.getStatus().getDescription().contains("items[0].snapshot.record.record_id"));
+    }
+
+    private Evaluation first(String metricId) {
+        return judge.listEvaluations(io.plumbline.proto.judge.v1.ListEvaluationsRequest.newBuilder().setProjectId("store")
+                .setMetricId(metricId).setRecordId("trace-1/span-1").build()).getEvaluations(0);
+    }
+
+    private static io.plumbline.proto.judge.v1.EvaluationEvent eventOf(
+            org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record) {
+        try {
+            return io.plumbline.proto.judge.v1.EvaluationEvent.parseFrom(record.value());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static EvaluateItem recordedItem(String recordId, String output) {
+        var item = item(recordId, "Refund?", output);
+        return item.toBuilder().setSnapshot(item.getSnapshot().toBuilder().setRecord(io.plumbline.proto.common.v1.RecordRef
+                .newBuilder().setLevel(io.plumbline.proto.common.v1.Level.LEVEL_SPAN).setRecordId(recordId)
+                .setTraceId(recordId.substring(0, recordId.indexOf('/'))))).build();
+    }
+
+    /** Publishes a metric with versions 1 and 2 (2 published) on plumbline.metrics, as the registry would. */
+    private static String publishMetric(String project) {
+        String metricId = java.util.UUID.randomUUID().toString();
+        var metric = io.plumbline.proto.registry.v1.Metric.newBuilder().setId(metricId).setProjectId(project)
+                .setName("refund-policy").setOutputType(BOOLEAN).setPublishedVersion(2)
+                .setJudgeModel(ModelConfig.newBuilder().setProvider("patient").setModel("judge-model-v2"));
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(java.util.Map.of(
+                "bootstrap.servers", io.plumbline.testing.KafkaBroker.shared().bootstrapServers()),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (int version : new int[] {1, 2}) {
+                var event = io.plumbline.proto.registry.v1.MetricEvent.newBuilder().setEventId("e" + version)
+                        .setMetricId(metricId).setProjectId(project)
+                        .setType(io.plumbline.proto.registry.v1.MetricEvent.Type.TYPE_VERSION_PUBLISHED)
+                        .setMetric(metric.setRevision(version))
+                        .setVersion(io.plumbline.proto.registry.v1.MetricVersion.newBuilder().setMetricId(metricId)
+                                .setVersion(version).setPromptTemplate("Policy v" + version + ": judge {{output}}"))
+                        .build();
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("plumbline.metrics", metricId,
+                        event.toByteArray())).get();
+            }
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new AssertionError(e);
+        }
+        return metricId;
     }
 
     private static EvaluateRequest request(OutputType type, EvaluateItem... items) {

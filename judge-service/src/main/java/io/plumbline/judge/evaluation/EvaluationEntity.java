@@ -1,0 +1,41 @@
+package io.plumbline.judge.evaluation;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/** A stored evaluation (table {@code evaluation}); written once. */
+@Entity
+@Table(name = "evaluation")
+public class EvaluationEntity extends PanacheEntityBase {
+
+    @Id
+    public UUID id;
+    @Column(name = "project_id")
+    public String projectId;
+    @Column(name = "metric_id")
+    public UUID metricId;
+    @Column(name = "metric_version")
+    public int metricVersion;
+    public String level;
+    @Column(name = "record_id")
+    public String recordId;
+    @Column(name = "trace_id")
+    public String traceId;
+    @Column(name = "session_id")
+    public String sessionId;
+    @Column(name = "content_hash")
+    public String contentHash;
+    public String status;
+    public String origin;
+    @Column(name = "created_at")
+    public OffsetDateTime createdAt;
+    /** The whole {@code plumbline.judge.v1.Evaluation}. */
+    public byte[] evaluation;
+    /** The {@code plumbline.judge.v1.RecordSnapshot} judged. */
+    public byte[] snapshot;
+}

@@ -1,0 +1,163 @@
+package io.plumbline.judge.evaluation;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.plumbline.common.api.ApiException;
+import io.plumbline.common.api.PageToken;
+import io.plumbline.common.api.ProtoJson;
+import io.plumbline.common.kafka.Topic;
+import io.plumbline.common.outbox.Outbox;
+import io.plumbline.proto.judge.v1.Evaluation;
+import io.plumbline.proto.judge.v1.EvaluationEvent;
+import io.plumbline.proto.judge.v1.GetEvaluationRequest;
+import io.plumbline.proto.judge.v1.ListEvaluationsRequest;
+import io.plumbline.proto.judge.v1.ListEvaluationsResponse;
+import io.plumbline.proto.judge.v1.RecordSnapshot;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Stored evaluations. Storing is idempotent on (metric version, record id, content hash): the same version judging the
+ * same content of the same record keeps the first evaluation, and the event is emitted once. Each stored evaluation
+ * leaves on {@code plumbline.evaluations} (keyed by metric id, with the judged snapshot) through the outbox, in the
+ * transaction that stores it.
+ */
+@ApplicationScoped
+public class EvaluationStore {
+
+    private final Outbox outbox;
+
+    EvaluationStore(Outbox outbox) {
+        this.outbox = outbox;
+    }
+
+    /** The stored evaluation of this version, record and content, if there is one. */
+    @WithSession
+    public Uni<Evaluation> existing(String metricId, int version, String recordId, String contentHash) {
+        return EvaluationEntity.<EvaluationEntity>find(
+                        "metricId = ?1 and metricVersion = ?2 and recordId = ?3 and contentHash = ?4",
+                        UUID.fromString(metricId), version, recordId, contentHash)
+                .firstResult().map(row -> row == null ? null : evaluation(row));
+    }
+
+    /** Stores the evaluation and its event; returns the one stored (an earlier one when it already existed). */
+    public Uni<Evaluation> store(Evaluation evaluation, RecordSnapshot snapshot) {
+        return Panache.withTransaction(() -> existing(evaluation.getMetricVersion().getMetricId(),
+                        evaluation.getMetricVersion().getVersion(), evaluation.getRecord().getRecordId(),
+                        evaluation.getContentHash())
+                .chain(earlier -> earlier != null ? Uni.createFrom().item(earlier) : insert(evaluation, snapshot)));
+    }
+
+    private Uni<Evaluation> insert(Evaluation evaluation, RecordSnapshot snapshot) {
+        EvaluationEntity row = new EvaluationEntity();
+        row.id = UUID.fromString(evaluation.getId());
+        row.projectId = evaluation.getProjectId();
+        row.metricId = UUID.fromString(evaluation.getMetricVersion().getMetricId());
+        row.metricVersion = evaluation.getMetricVersion().getVersion();
+        row.level = evaluation.getRecord().getLevel().name();
+        row.recordId = evaluation.getRecord().getRecordId();
+        row.traceId = evaluation.getRecord().getTraceId();
+        row.sessionId = evaluation.getRecord().getSessionId();
+        row.contentHash = evaluation.getContentHash();
+        row.status = evaluation.getStatus().name();
+        row.origin = evaluation.getOrigin().name();
+        row.createdAt = ProtoJson.offsetDateTime(evaluation.getCreateTime());
+        row.evaluation = evaluation.toByteArray();
+        row.snapshot = snapshot.toByteArray();
+        UUID eventId = UUID.randomUUID();
+        var event = EvaluationEvent.newBuilder().setEventId(eventId.toString())
+                .setEventTime(ProtoJson.timestamp(ProtoJson.now())).setProjectId(evaluation.getProjectId())
+                .setMetricId(evaluation.getMetricVersion().getMetricId()).setEvaluation(evaluation).setSnapshot(snapshot)
+                .build();
+        return row.persist()
+                .chain(() -> outbox.enqueue(Topic.EVALUATIONS, event.getMetricId(), eventId, event))
+                .replaceWith(evaluation);
+    }
+
+    @WithSession
+    public Uni<Evaluation> get(GetEvaluationRequest request) {
+        UUID id = uuid(request.getEvaluationId(), "evaluation_id");
+        return EvaluationEntity.<EvaluationEntity>findById(id).map(row -> {
+            if (row == null || !row.projectId.equals(request.getProjectId())) {
+                throw ApiException.notFound("evaluation " + request.getEvaluationId() + " does not exist in project \""
+                        + request.getProjectId() + "\"");
+            }
+            return evaluation(row);
+        });
+    }
+
+    /** Newest first; filters combine with AND. */
+    @WithSession
+    public Uni<ListEvaluationsResponse> list(ListEvaluationsRequest request) {
+        int size = PageToken.pageSize(request.getPageSize(), 50, 500);
+        String after = PageToken.decode(request.getPageToken());
+        StringBuilder where = new StringBuilder("projectId = :project");
+        Map<String, Object> params = new HashMap<>();
+        params.put("project", request.getProjectId());
+        if (!request.getMetricId().isEmpty()) {
+            where.append(" and metricId = :metric");
+            params.put("metric", uuid(request.getMetricId(), "metric_id"));
+        }
+        if (request.getMetricVersion() > 0) {
+            where.append(" and metricVersion = :version");
+            params.put("version", request.getMetricVersion());
+        }
+        if (!request.getRecordId().isEmpty()) {
+            where.append(" and recordId = :record");
+            params.put("record", request.getRecordId());
+        }
+        if (!request.getStatusesList().isEmpty()) {
+            where.append(" and status in :statuses");
+            params.put("statuses", request.getStatusesList().stream().map(Enum::name).toList());
+        }
+        if (request.getCreateTime().hasStartTime()) {
+            where.append(" and createdAt >= :from");
+            params.put("from", ProtoJson.offsetDateTime(request.getCreateTime().getStartTime()));
+        }
+        if (request.getCreateTime().hasEndTime()) {
+            where.append(" and createdAt < :to");
+            params.put("to", ProtoJson.offsetDateTime(request.getCreateTime().getEndTime()));
+        }
+        if (after != null) {
+            int bar = after.indexOf('|');
+            try {
+                params.put("afterTime", OffsetDateTime.parse(after.substring(0, bar)));
+                params.put("afterId", UUID.fromString(after.substring(bar + 1)));
+            } catch (RuntimeException e) {
+                throw ApiException.invalid("page_token", "is not a token returned by this API");
+            }
+            where.append(" and (createdAt < :afterTime or (createdAt = :afterTime and id < :afterId))");
+        }
+        return EvaluationEntity.<EvaluationEntity>find(where + " order by createdAt desc, id desc", params)
+                .page(0, size + 1).list().map(rows -> {
+                    var response = ListEvaluationsResponse.newBuilder();
+                    rows.stream().limit(size).forEach(row -> response.addEvaluations(evaluation(row)));
+                    if (rows.size() > size) {
+                        EvaluationEntity last = rows.get(size - 1);
+                        response.setNextPageToken(PageToken.encode(last.createdAt + "|" + last.id));
+                    }
+                    return response.build();
+                });
+    }
+
+    private static Evaluation evaluation(EvaluationEntity row) {
+        try {
+            return Evaluation.parseFrom(row.evaluation);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("stored evaluation " + row.id + " does not parse", e);
+        }
+    }
+
+    private static UUID uuid(String value, String field) {
+        try {
+            return UUID.fromString(value);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid(field, "must be a UUID (was \"" + value + "\")");
+        }
+    }
+}
