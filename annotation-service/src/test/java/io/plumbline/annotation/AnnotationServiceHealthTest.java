@@ -1,6 +1,7 @@
 package io.plumbline.annotation;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -17,7 +18,6 @@ class AnnotationServiceHealthTest {
 
     @Test
     void exposesPrometheusMetrics() {
-        given().get("/q/metrics").then().statusCode(200)
-                .body(org.hamcrest.Matchers.containsString("jvm_memory_used_bytes"));
+        given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
     }
 }

@@ -1,0 +1,49 @@
+package io.plumbline.annotation.feedback;
+
+import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.proto.common.v1.MetricValue;
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/** One reviewer's feedback on one item. */
+@Entity
+@Table(name = "feedback")
+public class FeedbackEntity extends PanacheEntityBase {
+
+    @Id
+    public UUID id;
+    @Column(name = "project_id")
+    public String projectId;
+    @Column(name = "item_id")
+    public UUID itemId;
+    @Column(name = "reviewer_id")
+    public String reviewerId;
+    public String verdict;
+    @Column(name = "expected_value_json")
+    public String expectedValueJson;
+    @Column(name = "value_json")
+    public String valueJson;
+    public String critique;
+    public String tags;
+    public boolean imported;
+    public long revision;
+    @Column(name = "created_at")
+    public OffsetDateTime createdAt;
+    @Column(name = "updated_at")
+    public OffsetDateTime updatedAt;
+
+    public MetricValue value() {
+        return ProtoColumns.fromJson(valueJson, MetricValue.newBuilder());
+    }
+
+    public List<String> tagList() {
+        return tags == null || tags.isEmpty() ? List.of() : Arrays.asList(tags.split(","));
+    }
+}

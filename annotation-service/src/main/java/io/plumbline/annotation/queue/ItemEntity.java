@@ -1,0 +1,83 @@
+package io.plumbline.annotation.queue;
+
+import io.plumbline.common.api.ApiException;
+import io.plumbline.proto.annotation.v1.ReviewItem;
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.smallrye.mutiny.Uni;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/**
+ * One evaluation in a queue. The settings in force (required reviews, principal) and the counters live on the row so
+ * that NextItem can decide on the locked row alone; every change of an item's feedback or assignments locks the row
+ * first and recomputes the counters ({@link ItemCounters}).
+ */
+@Entity
+@Table(name = "review_item")
+public class ItemEntity extends PanacheEntityBase {
+
+    @Id
+    public UUID id;
+    @Column(name = "project_id")
+    public String projectId;
+    @Column(name = "queue_id")
+    public UUID queueId;
+    @Column(name = "evaluation_id")
+    public String evaluationId;
+    @Column(name = "metric_id")
+    public String metricId;
+    @Column(name = "record_id")
+    public String recordId;
+    public String status;
+    public String source;
+    @Column(name = "added_by")
+    public String addedBy;
+    public String stratum;
+    @Column(name = "required_reviews")
+    public int requiredReviews;
+    @Column(name = "principal_reviewer_id")
+    public String principalReviewerId;
+    @Column(name = "review_count")
+    public int reviewCount;
+    @Column(name = "open_assignments")
+    public int openAssignments;
+    @Column(name = "principal_in")
+    public boolean principalIn;
+    @Column(name = "annotation_id")
+    public UUID annotationId;
+    @Column(name = "created_at")
+    public OffsetDateTime createdAt;
+    @Column(name = "resolved_at")
+    public OffsetDateTime resolvedAt;
+
+    public ReviewItem.Status statusEnum() {
+        return ReviewItem.Status.valueOf(status);
+    }
+
+    public boolean resolved() {
+        return ReviewItem.Status.STATUS_RESOLVED.name().equals(status);
+    }
+
+    /** The item, locked for a change in the caller's transaction; NOT_FOUND when it is not the project's. */
+    public static Uni<ItemEntity> lockInProject(String projectId, String itemId) {
+        UUID id = QueueEntity.parseId(itemId, "item_id");
+        return ItemEntity.<ItemEntity>findById(id, LockModeType.PESSIMISTIC_WRITE).map(i -> inProject(i, projectId, itemId));
+    }
+
+    public static Uni<ItemEntity> findInProject(String projectId, String itemId) {
+        UUID id = QueueEntity.parseId(itemId, "item_id");
+        return ItemEntity.<ItemEntity>findById(id).map(i -> inProject(i, projectId, itemId));
+    }
+
+    private static ItemEntity inProject(ItemEntity item, String projectId, String itemId) {
+        if (item == null || !item.projectId.equals(projectId)) {
+            throw ApiException.notFound("item " + itemId + " does not exist in project \"" + projectId + "\"");
+        }
+        return item;
+    }
+}

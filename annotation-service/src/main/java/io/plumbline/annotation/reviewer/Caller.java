@@ -1,0 +1,30 @@
+package io.plumbline.annotation.reviewer;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.plumbline.proto.annotation.v1.Reviewer;
+
+/** The reviewer making a call, already checked against the project they work in. */
+public record Caller(Reviewer reviewer) {
+
+    public String id() {
+        return reviewer.getId();
+    }
+
+    public boolean admin() {
+        return reviewer.getAdmin();
+    }
+
+    /** Refuses callers who are not admins: managing queues, settings, adjudicating and importing are theirs. */
+    public Caller requireAdmin(String what) {
+        if (!admin()) {
+            throw Status.PERMISSION_DENIED.withDescription(what + " needs an admin; reviewer " + id() + " is not one")
+                    .asRuntimeException();
+        }
+        return this;
+    }
+
+    static StatusRuntimeException unauthenticated(String why) {
+        return Status.UNAUTHENTICATED.withDescription(why).asRuntimeException();
+    }
+}
