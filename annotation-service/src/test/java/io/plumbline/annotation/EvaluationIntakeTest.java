@@ -93,7 +93,7 @@ class EvaluationIntakeTest {
             assertTrue(KafkaTestConsumer.header(dead.get(0), "dead-letter-reason")
                     .contains("not a plumbline.judge.v1.EvaluationEvent"), KafkaTestConsumer.header(dead.get(0), "dead-letter-reason"));
             assertEquals(Topic.EVALUATIONS.topicName(), KafkaTestConsumer.header(dead.get(0), "dead-letter-topic"));
-            assertTrue(KafkaTestConsumer.header(dead.get(0), "dead-letter-exception-class-name").endsWith("PoisonEvaluation"));
+            assertTrue(KafkaTestConsumer.header(dead.get(0), "dead-letter-exception-class-name").endsWith("UnprocessableRecord"));
             assertTrue(KafkaTestConsumer.header(dead.get(0), "dead-letter-offset") != null);
             assertTrue(KafkaTestConsumer.header(dead.get(1), "dead-letter-reason").contains("lacks evaluation.id"),
                     KafkaTestConsumer.header(dead.get(1), "dead-letter-reason"));

@@ -1,17 +1,15 @@
 package io.plumbline.annotation.intake;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.plumbline.annotation.queue.QueueFilling;
 import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.kafka.ConsumerTransactions;
+import io.plumbline.common.kafka.UnprocessableRecord;
 import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.EvaluationEvent;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -19,9 +17,10 @@ import org.jboss.logging.Logger;
  * Consumes {@code plumbline.evaluations}: stores each evaluation with its snapshot once (by evaluation id; a
  * redelivered or replayed event changes nothing) and offers it to its metric's queues, in one transaction.
  *
- * <p>A message that is not an {@code EvaluationEvent}, or lacks what a reviewer needs, is a {@link PoisonEvaluation}:
- * it fails at once and the connector moves it to {@code plumbline.evaluations.dlq} with the reason in its headers.
- * Other failures (the database, typically) are retried with backoff first, then dead-lettered the same way.
+ * <p>A message that is not an {@code EvaluationEvent}, or lacks what a reviewer needs, is an
+ * {@link UnprocessableRecord}: it fails at once and the connector moves it to {@code plumbline.evaluations.dlq} with
+ * the reason in its headers. Other failures (the database, typically) are retried in place by
+ * {@link ConsumerTransactions} until they pass: an outage delays evaluations and loses none.
  */
 @ApplicationScoped
 public class EvaluationIntake {
@@ -30,15 +29,14 @@ public class EvaluationIntake {
     private static final Logger LOG = Logger.getLogger(EvaluationIntake.class);
 
     private final QueueFilling filling;
-    private final int retries;
+    private final ConsumerTransactions transactions;
     private final Counter stored;
     private final Counter duplicates;
     private final Counter queued;
 
-    EvaluationIntake(QueueFilling filling, MeterRegistry meters,
-            @ConfigProperty(name = "plumbline.annotation.intake.retries", defaultValue = "3") int retries) {
+    EvaluationIntake(QueueFilling filling, ConsumerTransactions transactions, MeterRegistry meters) {
         this.filling = filling;
-        this.retries = retries;
+        this.transactions = transactions;
         this.stored = Counter.builder("plumbline.annotation.evaluations.stored").register(meters);
         this.duplicates = Counter.builder("plumbline.annotation.evaluations.duplicates").register(meters);
         this.queued = Counter.builder("plumbline.annotation.items.queued").register(meters);
@@ -46,14 +44,11 @@ public class EvaluationIntake {
 
     @Incoming(CHANNEL)
     public Uni<Void> consume(byte[] payload) {
-        Uni<Void> work = Uni.createFrom().deferred(() -> {
+        return Uni.createFrom().deferred(() -> {
             EvaluationEvent event = parse(payload);
-            return Panache.withTransaction(() -> take(event));
-        });
-        return work.onFailure(failure -> !(failure instanceof PoisonEvaluation))
-                .retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2)).atMost(retries)
-                .onFailure().invoke(failure -> LOG.warnf("Evaluation event refused, to the dead-letter topic: %s",
-                        failure.getMessage()));
+            return transactions.process(CHANNEL, () -> take(event));
+        }).onFailure(UnprocessableRecord.class).invoke(failure -> LOG.warnf(
+                "Evaluation event refused, to the dead-letter topic: %s", failure.getMessage()));
     }
 
     private Uni<Void> take(EvaluationEvent event) {
@@ -90,17 +85,10 @@ public class EvaluationIntake {
         });
     }
 
-    /** The event, or a {@link PoisonEvaluation} saying what is wrong with it. */
+    /** The event, or an {@link UnprocessableRecord} saying what is wrong with it. */
     static EvaluationEvent parse(byte[] payload) {
-        if (payload == null || payload.length == 0) {
-            throw new PoisonEvaluation("empty message: expected a plumbline.judge.v1.EvaluationEvent");
-        }
-        EvaluationEvent event;
-        try {
-            event = EvaluationEvent.parseFrom(payload);
-        } catch (InvalidProtocolBufferException e) {
-            throw new PoisonEvaluation("not a plumbline.judge.v1.EvaluationEvent: " + e.getMessage());
-        }
+        EvaluationEvent event = UnprocessableRecord.decode(payload, EvaluationEvent.parser(),
+                "plumbline.judge.v1.EvaluationEvent");
         Evaluation evaluation = event.getEvaluation();
         StringBuilder missing = new StringBuilder();
         if (event.getEventId().isEmpty()) {
@@ -125,23 +113,16 @@ public class EvaluationIntake {
             missing.append(" evaluation.value");
         }
         if (!missing.isEmpty()) {
-            throw new PoisonEvaluation("EvaluationEvent " + event.getEventId() + " lacks" + missing);
+            throw new UnprocessableRecord("EvaluationEvent " + event.getEventId() + " lacks" + missing);
         }
         if (!event.getMetricId().equals(evaluation.getMetricVersion().getMetricId())) {
-            throw new PoisonEvaluation("EvaluationEvent " + event.getEventId() + " has metric_id " + event.getMetricId()
+            throw new UnprocessableRecord("EvaluationEvent " + event.getEventId() + " has metric_id " + event.getMetricId()
                     + " but its evaluation is of metric " + evaluation.getMetricVersion().getMetricId());
         }
         if (!event.getProjectId().equals(evaluation.getProjectId())) {
-            throw new PoisonEvaluation("EvaluationEvent " + event.getEventId() + " has project_id "
+            throw new UnprocessableRecord("EvaluationEvent " + event.getEventId() + " has project_id "
                     + event.getProjectId() + " but its evaluation is of project " + evaluation.getProjectId());
         }
         return event;
-    }
-
-    /** A message that can never be processed: it goes to the dead-letter topic without retries. */
-    public static final class PoisonEvaluation extends RuntimeException {
-        PoisonEvaluation(String message) {
-            super(message);
-        }
     }
 }
