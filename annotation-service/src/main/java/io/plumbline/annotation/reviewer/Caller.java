@@ -1,7 +1,7 @@
 package io.plumbline.annotation.reviewer;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import io.plumbline.common.api.ApiException;
+
 import io.plumbline.proto.annotation.v1.Reviewer;
 
 /** The reviewer making a call, already checked against the project they work in. */
@@ -18,13 +18,8 @@ public record Caller(Reviewer reviewer) {
     /** Refuses callers who are not admins: managing queues, settings, adjudicating and importing are theirs. */
     public Caller requireAdmin(String what) {
         if (!admin()) {
-            throw Status.PERMISSION_DENIED.withDescription(what + " needs an admin; reviewer " + id() + " is not one")
-                    .asRuntimeException();
+            throw ApiException.permissionDenied(what + " needs an admin; reviewer " + id() + " is not one");
         }
         return this;
-    }
-
-    static StatusRuntimeException unauthenticated(String why) {
-        return Status.UNAUTHENTICATED.withDescription(why).asRuntimeException();
     }
 }

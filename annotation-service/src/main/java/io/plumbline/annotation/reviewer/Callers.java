@@ -1,7 +1,6 @@
 package io.plumbline.annotation.reviewer;
 
 import io.grpc.Context;
-import io.grpc.Status;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.proto.annotation.v1.Reviewer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,16 +25,16 @@ public class Callers {
     /** The caller holding {@code apiKey}, working in {@code projectId}. */
     public Caller ofApiKey(String apiKey, String projectId) {
         if (apiKey == null || apiKey.isEmpty()) {
-            throw Caller.unauthenticated("no API key: send it in the x-api-key metadata (gRPC) or X-API-Key header (REST)");
+            throw ApiException.unauthenticated("no API key: send it in the x-api-key metadata (gRPC) or X-API-Key header (REST)");
         }
         Reviewer reviewer = directory.byApiKey(apiKey)
-                .orElseThrow(() -> Caller.unauthenticated("the API key is not known"));
+                .orElseThrow(() -> ApiException.unauthenticated("the API key is not known"));
         if (projectId == null || projectId.isEmpty()) {
             throw ApiException.invalid("project_id", "is required");
         }
         if (!reviewer.getProjectIdsList().isEmpty() && !reviewer.getProjectIdsList().contains(projectId)) {
-            throw Status.PERMISSION_DENIED.withDescription("reviewer " + reviewer.getId()
-                    + " has no access to project \"" + projectId + "\"").asRuntimeException();
+            throw ApiException.permissionDenied("reviewer " + reviewer.getId()
+                    + " has no access to project \"" + projectId + "\"");
         }
         return new Caller(reviewer);
     }

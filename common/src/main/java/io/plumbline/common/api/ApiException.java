@@ -50,6 +50,16 @@ public final class ApiException extends StatusRuntimeException {
         return new ApiException(Status.Code.ABORTED, message, List.of(), details);
     }
 
+    /** The caller's credentials are missing or unknown. */
+    public static ApiException unauthenticated(String message) {
+        return new ApiException(Status.Code.UNAUTHENTICATED, message, List.of(), Map.of());
+    }
+
+    /** The caller is known but may not do this. */
+    public static ApiException permissionDenied(String message) {
+        return new ApiException(Status.Code.PERMISSION_DENIED, message, List.of(), Map.of());
+    }
+
     /** An operation (or a form of it) this version of the service does not offer yet; the message says which. */
     public static ApiException unimplemented(String message) {
         return new ApiException(Status.Code.UNIMPLEMENTED, message, List.of(), Map.of());
