@@ -5,7 +5,7 @@ import io.plumbline.annotation.queue.QueueEntity;
 import io.plumbline.annotation.resolution.AnnotationEntity;
 import io.plumbline.annotation.resolution.ResolutionConfigEntity;
 import io.plumbline.annotation.resolution.ValueAgreement;
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.metric.OutputTypes;
 import io.plumbline.common.stats.InterRaterAgreement;
@@ -52,11 +52,11 @@ public class ReviewerAgreementService {
         }
         if (r.hasResolveTime() && r.getResolveTime().hasStartTime()) {
             q.append(" and resolvedAt >= :from");
-            p.put("from", ProtoColumns.time(r.getResolveTime().getStartTime()));
+            p.put("from", ProtoJson.offsetDateTime(r.getResolveTime().getStartTime()));
         }
         if (r.hasResolveTime() && r.getResolveTime().hasEndTime()) {
             q.append(" and resolvedAt < :to");
-            p.put("to", ProtoColumns.time(r.getResolveTime().getEndTime()));
+            p.put("to", ProtoJson.offsetDateTime(r.getResolveTime().getEndTime()));
         }
         return ResolutionConfigEntity.<ResolutionConfigEntity>find("projectId = ?1 and metricId = ?2",
                         r.getProjectId(), r.getMetricId()).firstResult()

@@ -1,6 +1,6 @@
 package io.plumbline.annotation.event;
 
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.kafka.Topic;
 import io.plumbline.common.outbox.Outbox;
 import io.plumbline.proto.annotation.v1.Annotation;
@@ -31,7 +31,7 @@ public class AnnotationEvents {
     public Uni<Void> emit(UUID eventId, Annotation annotation, AnnotationEvent.Type type, String supersedes) {
         var event = AnnotationEvent.newBuilder()
                 .setEventId(eventId.toString())
-                .setEventTime(annotation.getUpdateTime().getSeconds() == 0 ? ProtoColumns.timestamp(ProtoColumns.now())
+                .setEventTime(annotation.getUpdateTime().getSeconds() == 0 ? ProtoJson.timestamp(ProtoJson.now())
                         : annotation.getUpdateTime())
                 .setProjectId(annotation.getProjectId())
                 .setMetricId(annotation.getMetricVersion().getMetricId())

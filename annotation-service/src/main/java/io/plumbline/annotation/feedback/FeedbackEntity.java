@@ -1,6 +1,6 @@
 package io.plumbline.annotation.feedback;
 
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.proto.common.v1.MetricValue;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
@@ -40,7 +40,7 @@ public class FeedbackEntity extends PanacheEntityBase {
     public OffsetDateTime updatedAt;
 
     public MetricValue value() {
-        return ProtoColumns.fromJson(valueJson, MetricValue.newBuilder());
+        return ProtoJson.parse(valueJson, MetricValue.getDefaultInstance());
     }
 
     public List<String> tagList() {

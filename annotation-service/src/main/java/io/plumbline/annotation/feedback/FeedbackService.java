@@ -9,7 +9,7 @@ import io.plumbline.annotation.queue.QueueEntity;
 import io.plumbline.annotation.resolution.ResolutionSettingsService;
 import io.plumbline.annotation.resolution.Resolutions;
 import io.plumbline.annotation.reviewer.Caller;
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.Violations;
 import io.plumbline.proto.annotation.v1.AdjudicateRequest;
@@ -80,7 +80,7 @@ public class FeedbackService {
                             f.projectId = item.projectId;
                             f.itemId = item.id;
                             f.reviewerId = caller.id();
-                            f.createdAt = ProtoColumns.now();
+                            f.createdAt = ProtoJson.now();
                             f.revision = 1;
                             apply(f, evaluation, r.getVerdict(), r.getExpectedValue(), r.getCritique(), r.getTagsList());
                             List<AssignmentEntity> all = new ArrayList<>(assignments);
@@ -169,11 +169,11 @@ public class FeedbackService {
             String critique, List<String> tags) {
         f.verdict = verdict.name();
         boolean incorrect = verdict == Verdict.VERDICT_INCORRECT;
-        f.expectedValueJson = incorrect ? ProtoColumns.json(expected) : null;
-        f.valueJson = ProtoColumns.json(incorrect ? expected : evaluation.getValue());
+        f.expectedValueJson = incorrect ? ProtoJson.print(expected) : null;
+        f.valueJson = ProtoJson.print(incorrect ? expected : evaluation.getValue());
         f.critique = critique.strip();
         f.tags = String.join(",", tags);
-        f.updatedAt = ProtoColumns.now();
+        f.updatedAt = ProtoJson.now();
     }
 
     private static Uni<FeedbackEntity> ownFeedback(Caller caller, String projectId, String feedbackId) {

@@ -1,6 +1,6 @@
 package io.plumbline.annotation.feedback;
 
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.proto.annotation.v1.Feedback;
 import io.plumbline.proto.annotation.v1.Verdict;
 import io.plumbline.proto.common.v1.MetricValue;
@@ -23,10 +23,10 @@ public final class FeedbackViews {
                 .setValue(f.value())
                 .setImported(f.imported)
                 .setRevision(f.revision)
-                .setCreateTime(ProtoColumns.timestamp(f.createdAt))
-                .setUpdateTime(ProtoColumns.timestamp(f.updatedAt));
+                .setCreateTime(ProtoJson.timestamp(f.createdAt))
+                .setUpdateTime(ProtoJson.timestamp(f.updatedAt));
         if (f.expectedValueJson != null) {
-            b.setExpectedValue(ProtoColumns.<MetricValue>fromJson(f.expectedValueJson, MetricValue.newBuilder()));
+            b.setExpectedValue(ProtoJson.parse(f.expectedValueJson, MetricValue.getDefaultInstance()));
         }
         return b.build();
     }

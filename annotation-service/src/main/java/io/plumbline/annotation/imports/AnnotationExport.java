@@ -8,7 +8,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Timestamps;
 import io.plumbline.annotation.queue.QueueEntity;
 import io.plumbline.annotation.resolution.AnnotationEntity;
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.metric.OutputTypes;
 import io.plumbline.proto.annotation.v1.Annotation;
@@ -59,11 +59,11 @@ public class AnnotationExport {
         }
         if (r.hasUpdateTime() && r.getUpdateTime().hasStartTime()) {
             q.append(" and updatedAt >= :from");
-            p.put("from", ProtoColumns.time(r.getUpdateTime().getStartTime()));
+            p.put("from", ProtoJson.offsetDateTime(r.getUpdateTime().getStartTime()));
         }
         if (r.hasUpdateTime() && r.getUpdateTime().hasEndTime()) {
             q.append(" and updatedAt < :to");
-            p.put("to", ProtoColumns.time(r.getUpdateTime().getEndTime()));
+            p.put("to", ProtoJson.offsetDateTime(r.getUpdateTime().getEndTime()));
         }
         q.append(" order by updatedAt desc, id desc");
         boolean csv = r.getFormat() == LabelFormat.LABEL_FORMAT_CSV;

@@ -12,7 +12,7 @@ import io.plumbline.annotation.queue.QueueFilling;
 import io.plumbline.annotation.resolution.ResolutionSettingsService;
 import io.plumbline.annotation.resolution.Resolutions;
 import io.plumbline.annotation.reviewer.Caller;
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.Violations;
 import io.plumbline.common.metric.OutputTypes;
@@ -226,7 +226,7 @@ public class LabelImport {
     private static Plan decide(LabelFile.Row row, ItemEntity item, FeedbackEntity existing, EvaluationEntity e,
             Verdict verdict, MetricValue value) {
         if (existing != null && existing.verdict.equals(verdict.name())
-                && existing.valueJson.equals(ProtoColumns.json(value))
+                && existing.valueJson.equals(ProtoJson.print(value))
                 && existing.critique.equals(row.get("critique").strip())
                 && existing.tags.equals(String.join(",", row.tags()))) {
             return new Plan(row, Action.UNCHANGED, e, verdict, value, List.of());
@@ -260,7 +260,7 @@ public class LabelImport {
                                         f.projectId = item.projectId;
                                         f.itemId = item.id;
                                         f.reviewerId = reviewer;
-                                        f.createdAt = ProtoColumns.now();
+                                        f.createdAt = ProtoJson.now();
                                         f.revision = 1;
                                         all.add(f);
                                     } else {
@@ -268,12 +268,12 @@ public class LabelImport {
                                     }
                                     f.verdict = plan.verdict().name();
                                     f.expectedValueJson = plan.verdict() == Verdict.VERDICT_INCORRECT
-                                            ? ProtoColumns.json(plan.value()) : null;
-                                    f.valueJson = ProtoColumns.json(plan.value());
+                                            ? ProtoJson.print(plan.value()) : null;
+                                    f.valueJson = ProtoJson.print(plan.value());
                                     f.critique = plan.row().get("critique").strip();
                                     f.tags = String.join(",", plan.row().tags());
                                     f.imported = true;
-                                    f.updatedAt = ProtoColumns.now();
+                                    f.updatedAt = ProtoJson.now();
                                     AssignmentEntity a = held.stream().filter(x -> x.reviewerId.equals(reviewer))
                                             .findFirst().orElse(null);
                                     if (a == null) {

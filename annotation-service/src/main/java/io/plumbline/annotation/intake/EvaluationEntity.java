@@ -1,6 +1,6 @@
 package io.plumbline.annotation.intake;
 
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
@@ -36,10 +36,10 @@ public class EvaluationEntity extends PanacheEntityBase {
     public OffsetDateTime receivedAt;
 
     public Evaluation toEvaluation() {
-        return ProtoColumns.fromBytes(evaluation, Evaluation.newBuilder());
+        return ProtoJson.parseBytes(evaluation, Evaluation.getDefaultInstance());
     }
 
     public RecordSnapshot toSnapshot() {
-        return ProtoColumns.fromBytes(snapshot, RecordSnapshot.newBuilder());
+        return ProtoJson.parseBytes(snapshot, RecordSnapshot.getDefaultInstance());
     }
 }

@@ -3,7 +3,7 @@ package io.plumbline.annotation.intake;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.plumbline.annotation.queue.QueueFilling;
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.kafka.ConsumerTransactions;
 import io.plumbline.common.kafka.UnprocessableRecord;
 import io.plumbline.proto.judge.v1.Evaluation;
@@ -68,9 +68,9 @@ public class EvaluationIntake {
             row.status = evaluation.getStatus().name();
             row.evaluation = evaluation.toByteArray();
             row.snapshot = event.getSnapshot().toByteArray();
-            row.evaluatedAt = evaluation.hasCreateTime() ? ProtoColumns.time(evaluation.getCreateTime())
-                    : ProtoColumns.time(event.getEventTime());
-            row.receivedAt = ProtoColumns.now();
+            row.evaluatedAt = evaluation.hasCreateTime() ? ProtoJson.offsetDateTime(evaluation.getCreateTime())
+                    : ProtoJson.offsetDateTime(event.getEventTime());
+            row.receivedAt = ProtoJson.now();
             return row.persist().invoke(() -> stored.increment()).chain(() -> {
                 if (evaluation.getStatus() != Evaluation.Status.STATUS_OK) {
                     return Uni.createFrom().voidItem(); // kept for AddItems' reports; only judged values are reviewed

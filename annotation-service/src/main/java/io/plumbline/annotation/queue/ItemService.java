@@ -3,7 +3,7 @@ package io.plumbline.annotation.queue;
 import io.plumbline.annotation.feedback.FeedbackEntity;
 import io.plumbline.annotation.intake.EvaluationEntity;
 import io.plumbline.annotation.reviewer.Caller;
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.PageToken;
 import io.plumbline.proto.annotation.v1.AddItemProblem;
@@ -98,7 +98,7 @@ public class ItemService {
                                 .chain(item -> views.view(item, caller, true))
                                 .map(item -> NextItemResponse.newBuilder().setItem(item)
                                         .setRemaining(Math.max(0, available - 1))
-                                        .setLeaseExpireTime(ProtoColumns.timestamp(assignment.leaseExpiresAt)).build()));
+                                        .setLeaseExpireTime(ProtoJson.timestamp(assignment.leaseExpiresAt)).build()));
             }));
         });
     }
@@ -112,7 +112,7 @@ public class ItemService {
                             a.itemId = itemId;
                             a.reviewerId = caller.id();
                             a.state = AssignmentEntity.ASSIGNED;
-                            a.createdAt = ProtoColumns.now();
+                            a.createdAt = ProtoJson.now();
                             a.leaseExpiresAt = a.createdAt.plus(lease);
                             a.reason = "";
                             List<AssignmentEntity> all = new java.util.ArrayList<>(assignments);
@@ -277,7 +277,7 @@ public class ItemService {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> expireLeases() {
         return Panache.withTransaction(() -> AssignmentEntity.<AssignmentEntity>list(
-                        "state = ?1 and leaseExpiresAt < ?2", AssignmentEntity.ASSIGNED, ProtoColumns.now())
+                        "state = ?1 and leaseExpiresAt < ?2", AssignmentEntity.ASSIGNED, ProtoJson.now())
                 .chain(expired -> Multi.createFrom().iterable(expired.stream().map(a -> a.itemId).distinct().toList())
                         .onItem().transformToUniAndConcatenate(ItemService::expireLeasesOf)
                         .collect().last().replaceWithVoid()))
@@ -291,7 +291,7 @@ public class ItemService {
         return ItemEntity.<ItemEntity>findById(itemId, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE).chain(item ->
                 AssignmentEntity.<AssignmentEntity>list("itemId", itemId).chain(assignments ->
                         FeedbackEntity.<FeedbackEntity>list("itemId", itemId).invoke(feedback -> {
-                            OffsetDateTime now = ProtoColumns.now();
+                            OffsetDateTime now = ProtoJson.now();
                             for (AssignmentEntity a : assignments) {
                                 if (AssignmentEntity.ASSIGNED.equals(a.state) && a.leaseExpiresAt.isBefore(now)) {
                                     a.state = AssignmentEntity.EXPIRED;

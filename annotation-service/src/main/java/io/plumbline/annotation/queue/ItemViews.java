@@ -6,7 +6,7 @@ import io.plumbline.annotation.intake.EvaluationEntity;
 import io.plumbline.annotation.resolution.AnnotationEntity;
 import io.plumbline.annotation.resolution.ResolutionSettingsService;
 import io.plumbline.annotation.reviewer.Caller;
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.proto.annotation.v1.ReviewItem;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,9 +35,9 @@ public class ItemViews {
                 .setAddedBy(item.addedBy)
                 .setReviewCount(item.reviewCount)
                 .setOpenAssignments(item.openAssignments)
-                .setCreateTime(ProtoColumns.timestamp(item.createdAt));
+                .setCreateTime(ProtoJson.timestamp(item.createdAt));
         if (item.resolvedAt != null) {
-            b.setResolveTime(ProtoColumns.timestamp(item.resolvedAt));
+            b.setResolveTime(ProtoJson.timestamp(item.resolvedAt));
         }
         return EvaluationEntity.<EvaluationEntity>findById(item.evaluationId)
                 .invoke(e -> {

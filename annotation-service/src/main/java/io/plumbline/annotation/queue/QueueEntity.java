@@ -1,6 +1,6 @@
 package io.plumbline.annotation.queue;
 
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.proto.annotation.v1.FillStrategy;
 import io.plumbline.proto.annotation.v1.ResolutionSettings;
@@ -47,21 +47,21 @@ public class QueueEntity extends PanacheEntityBase {
     public OffsetDateTime updatedAt;
 
     public FillStrategy strategy() {
-        return ProtoColumns.fromJson(strategyJson, FillStrategy.newBuilder());
+        return ProtoJson.parse(strategyJson, FillStrategy.getDefaultInstance());
     }
 
     public List<AttributeMatcher> matchers() {
-        return ProtoColumns.<ReviewQueue>fromJson(matchersJson, ReviewQueue.newBuilder()).getMatchersList();
+        return ProtoJson.parse(matchersJson, ReviewQueue.getDefaultInstance()).getMatchersList();
     }
 
     /** Matchers are stored as {@code {"matchers": [...]}}, the JSON of a queue holding only them. */
     public static String matchersJson(List<AttributeMatcher> matchers) {
-        return ProtoColumns.json(ReviewQueue.newBuilder().addAllMatchers(matchers).build());
+        return ProtoJson.print(ReviewQueue.newBuilder().addAllMatchers(matchers).build());
     }
 
     /** The queue's override of the metric's resolution settings, or null. */
     public ResolutionSettings resolutionOverride() {
-        return resolutionJson == null ? null : ProtoColumns.fromJson(resolutionJson, ResolutionSettings.newBuilder());
+        return resolutionJson == null ? null : ProtoJson.parse(resolutionJson, ResolutionSettings.getDefaultInstance());
     }
 
     /** The queue if it belongs to the project, else NOT_FOUND. */

@@ -2,7 +2,7 @@ package io.plumbline.annotation.queue;
 
 import io.plumbline.annotation.intake.EvaluationEntity;
 import io.plumbline.annotation.resolution.ResolutionSettingsService;
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.proto.annotation.v1.FillStrategy;
 import io.plumbline.proto.annotation.v1.ReviewItem;
 import io.plumbline.proto.judge.v1.Evaluation;
@@ -30,8 +30,7 @@ public class QueueFilling {
             @ConfigProperty(name = "plumbline.annotation.default-queue.strategy", defaultValue = "{\"all\":{}}")
             String defaultStrategyJson) {
         this.settings = settings;
-        this.defaultStrategyJson = ProtoColumns.json(ProtoColumns.<FillStrategy>fromJson(defaultStrategyJson,
-                FillStrategy.newBuilder()));
+        this.defaultStrategyJson = ProtoJson.print(ProtoJson.parse(defaultStrategyJson, FillStrategy.getDefaultInstance()));
     }
 
     /** Offers the evaluation to its metric's queues; returns the item created, or null when no queue took it. */
@@ -103,7 +102,7 @@ public class QueueFilling {
             item.stratum = stratum;
             item.requiredReviews = s.getRequiredReviews();
             item.principalReviewerId = s.getPrincipalReviewerId();
-            item.createdAt = ProtoColumns.now();
+            item.createdAt = ProtoJson.now();
             return item.persist();
         });
     }
@@ -127,7 +126,7 @@ public class QueueFilling {
                         queue.matchersJson = "{}";
                         queue.revision = 1;
                         queue.createdBy = "annotation-service";
-                        queue.createdAt = ProtoColumns.now();
+                        queue.createdAt = ProtoJson.now();
                         queue.updatedAt = queue.createdAt;
                         return queue.persist().replaceWithVoid();
                     });

@@ -2,7 +2,7 @@ package io.plumbline.annotation.queue;
 
 import io.plumbline.annotation.resolution.ResolutionSettingsService;
 import io.plumbline.annotation.reviewer.Caller;
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.PageToken;
 import io.plumbline.common.api.Violations;
@@ -65,13 +65,13 @@ public class QueueService {
         q.name = r.getName();
         q.description = r.getDescription();
         q.metricId = r.getMetricId().isEmpty() ? null : r.getMetricId();
-        q.strategyJson = ProtoColumns.json(r.getStrategy());
+        q.strategyJson = ProtoJson.print(r.getStrategy());
         q.matchersJson = QueueEntity.matchersJson(r.getMatchersList());
-        q.resolutionJson = r.hasResolution() ? ProtoColumns.json(r.getResolution()) : null;
+        q.resolutionJson = r.hasResolution() ? ProtoJson.print(r.getResolution()) : null;
         q.paused = r.getPaused();
         q.revision = 1;
         q.createdBy = caller.id();
-        q.createdAt = ProtoColumns.now();
+        q.createdAt = ProtoJson.now();
         q.updatedAt = q.createdAt;
         return requireFreeName(q.projectId, q.name, null).chain(() -> q.persist()).chain(() -> toProto(q));
     }
@@ -133,12 +133,12 @@ public class QueueService {
             return requireFreeName(q.projectId, r.getName(), q.id).chain(() -> {
                 q.name = r.getName();
                 q.description = r.getDescription();
-                q.strategyJson = ProtoColumns.json(r.getStrategy());
+                q.strategyJson = ProtoJson.print(r.getStrategy());
                 q.matchersJson = QueueEntity.matchersJson(r.getMatchersList());
-                q.resolutionJson = r.hasResolution() ? ProtoColumns.json(r.getResolution()) : null;
+                q.resolutionJson = r.hasResolution() ? ProtoJson.print(r.getResolution()) : null;
                 q.paused = r.getPaused();
                 q.revision++;
-                q.updatedAt = ProtoColumns.now();
+                q.updatedAt = ProtoJson.now();
                 return settings.applyToUnresolvedItems(q).chain(() -> toProto(q));
             });
         });
@@ -205,8 +205,8 @@ public class QueueService {
                     .setCounts(counts)
                     .setRevision(q.revision)
                     .setCreatedBy(q.createdBy)
-                    .setCreateTime(ProtoColumns.timestamp(q.createdAt))
-                    .setUpdateTime(ProtoColumns.timestamp(q.updatedAt));
+                    .setCreateTime(ProtoJson.timestamp(q.createdAt))
+                    .setUpdateTime(ProtoJson.timestamp(q.updatedAt));
             if (q.resolutionOverride() != null) {
                 b.setResolution(q.resolutionOverride());
             }

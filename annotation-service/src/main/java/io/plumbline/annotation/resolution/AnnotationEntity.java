@@ -1,6 +1,6 @@
 package io.plumbline.annotation.resolution;
 
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.proto.annotation.v1.Annotation;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
@@ -43,6 +43,6 @@ public class AnnotationEntity extends PanacheEntityBase {
     public String lastEventId;
 
     public Annotation toProto() {
-        return ProtoColumns.fromBytes(content, Annotation.newBuilder());
+        return ProtoJson.parseBytes(content, Annotation.getDefaultInstance());
     }
 }

@@ -1,7 +1,7 @@
 package io.plumbline.annotation.resolution;
 
 import io.plumbline.annotation.queue.QueueEntity;
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.PageToken;
 import io.plumbline.proto.annotation.v1.Annotation;
@@ -69,11 +69,11 @@ public class AnnotationService {
         }
         if (request.hasUpdateTime() && request.getUpdateTime().hasStartTime()) {
             q.append(" and updatedAt >= :from");
-            p.put("from", ProtoColumns.time(request.getUpdateTime().getStartTime()));
+            p.put("from", ProtoJson.offsetDateTime(request.getUpdateTime().getStartTime()));
         }
         if (request.hasUpdateTime() && request.getUpdateTime().hasEndTime()) {
             q.append(" and updatedAt < :to");
-            p.put("to", ProtoColumns.time(request.getUpdateTime().getEndTime()));
+            p.put("to", ProtoJson.offsetDateTime(request.getUpdateTime().getEndTime()));
         }
         if (after != null) {
             String[] key = after.split("\n");

@@ -1,6 +1,6 @@
 package io.plumbline.annotation.resolution;
 
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.proto.annotation.v1.ResolutionSettings;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
@@ -30,6 +30,6 @@ public class ResolutionConfigEntity extends PanacheEntityBase {
     public OffsetDateTime updatedAt;
 
     public ResolutionSettings settings() {
-        return ProtoColumns.fromJson(settingsJson, ResolutionSettings.newBuilder());
+        return ProtoJson.parse(settingsJson, ResolutionSettings.getDefaultInstance());
     }
 }

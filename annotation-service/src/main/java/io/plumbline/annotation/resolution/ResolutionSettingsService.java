@@ -6,7 +6,7 @@ import io.plumbline.annotation.queue.ItemCounters;
 import io.plumbline.annotation.queue.ItemEntity;
 import io.plumbline.annotation.queue.QueueEntity;
 import io.plumbline.annotation.reviewer.Caller;
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.Violations;
 import io.plumbline.proto.annotation.v1.GetResolutionConfigRequest;
@@ -81,10 +81,10 @@ public class ResolutionSettingsService {
                         row.projectId = request.getProjectId();
                         row.metricId = request.getMetricId();
                     }
-                    row.settingsJson = ProtoColumns.json(settings);
+                    row.settingsJson = ProtoJson.print(settings);
                     row.revision = current + 1;
                     row.updatedBy = caller.id();
-                    row.updatedAt = ProtoColumns.now();
+                    row.updatedAt = ProtoJson.now();
                     ResolutionConfigEntity saved = row;
                     return saved.<ResolutionConfigEntity>persist()
                             .call(() -> applyToUnresolvedItems(request.getProjectId(), request.getMetricId(), settings))
@@ -135,7 +135,7 @@ public class ResolutionSettingsService {
             return b.setSettings(ResolutionRules.DEFAULT).setIsDefault(true).build();
         }
         return b.setSettings(c.settings()).setRevision(c.revision).setUpdatedBy(c.updatedBy)
-                .setUpdateTime(ProtoColumns.timestamp(c.updatedAt)).build();
+                .setUpdateTime(ProtoJson.timestamp(c.updatedAt)).build();
     }
 
     private static void requireMetric(String metricId) {

@@ -6,7 +6,7 @@ import io.plumbline.annotation.feedback.FeedbackRules;
 import io.plumbline.annotation.intake.EvaluationEntity;
 import io.plumbline.annotation.queue.ItemEntity;
 import io.plumbline.annotation.reviewer.Caller;
-import io.plumbline.annotation.store.ProtoColumns;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.Violations;
 import io.plumbline.common.metric.OutputTypes;
@@ -91,7 +91,7 @@ public class Resolutions {
                 }
                 v.throwIfAny();
                 Adjudication adjudication = new Adjudication(caller.id(), request.getValue(), request.getCritique(),
-                        request.getTagsList(), ProtoColumns.now());
+                        request.getTagsList(), ProtoJson.now());
                 return settingsService.inForce(item).chain(settings ->
                         FeedbackEntity.<FeedbackEntity>list("itemId = ?1 order by createdAt", item.id).chain(feedback ->
                                 item.resolved()
@@ -107,7 +107,7 @@ public class Resolutions {
 
     private Uni<ItemEntity> resolve(ItemEntity item, Evaluation evaluation, List<FeedbackEntity> feedback,
             ResolutionSettings settings, MetricValue value, Adjudication adjudication) {
-        OffsetDateTime now = ProtoColumns.now();
+        OffsetDateTime now = ProtoJson.now();
         UUID eventId = AnnotationEvents.newEventId();
         UUID annotationId = UUID.randomUUID();
         Annotation annotation = annotation(annotationId, item, evaluation, feedback, settings, value, adjudication,
@@ -135,7 +135,7 @@ public class Resolutions {
             ResolutionSettings settings, Adjudication adjudication) {
         return AnnotationEntity.<AnnotationEntity>findById(item.annotationId).chain(row -> {
             Annotation previous = row.toProto();
-            OffsetDateTime now = ProtoColumns.now();
+            OffsetDateTime now = ProtoJson.now();
             UUID eventId = AnnotationEvents.newEventId();
             Annotation annotation = annotation(row.id, item, evaluation, feedback, settings, adjudication.value(),
                     adjudication, previous.getRevision() + 1, row.resolvedAt, now, eventId);
@@ -170,7 +170,7 @@ public class Resolutions {
                     .setCritique(f.critique)
                     .addAllTags(f.tagList())
                     .setAgreesWithResolution(ValueAgreement.agree(stood, value, tolerance))
-                    .setTime(ProtoColumns.timestamp(f.updatedAt))
+                    .setTime(ProtoJson.timestamp(f.updatedAt))
                     .build());
             reviewers.add(f.reviewerId);
         }
@@ -184,7 +184,7 @@ public class Resolutions {
                     .addAllTags(adjudication.tags())
                     .setAdjudication(true)
                     .setAgreesWithResolution(true)
-                    .setTime(ProtoColumns.timestamp(adjudication.time()))
+                    .setTime(ProtoJson.timestamp(adjudication.time()))
                     .build());
             if (!reviewers.contains(adjudication.adminId())) {
                 reviewers.add(adjudication.adminId());
@@ -210,8 +210,8 @@ public class Resolutions {
                 .setRule(settings.getRule())
                 .setSource(Annotation.Source.SOURCE_REVIEW)
                 .setRevision(revision)
-                .setResolveTime(ProtoColumns.timestamp(resolvedAt))
-                .setUpdateTime(ProtoColumns.timestamp(now))
+                .setResolveTime(ProtoJson.timestamp(resolvedAt))
+                .setUpdateTime(ProtoJson.timestamp(now))
                 .setLastEventId(eventId.toString());
         if (settings.getRule() == ResolutionRule.RESOLUTION_RULE_PRINCIPAL_EXPERT) {
             b.setPrincipalReviewerId(settings.getPrincipalReviewerId());

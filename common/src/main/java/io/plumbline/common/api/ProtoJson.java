@@ -10,8 +10,8 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 
 /**
- * Messages stored as text columns in their proto3 JSON mapping (readable with psql), and the time conversions every
- * service needs between rows and messages.
+ * Messages in columns: settings as text in their proto3 JSON mapping (readable with psql), whole records as protobuf
+ * bytes; and the time conversions every service needs between rows and messages.
  */
 public final class ProtoJson {
 
@@ -39,6 +39,16 @@ public final class ProtoJson {
             throw new IllegalStateException("stored JSON does not parse as " + prototype.getDescriptorForType().getName(), e);
         }
         return (T) builder.build();
+    }
+
+    /** Parses protobuf bytes that this service stored (a whole message kept in a bytea column). */
+    @SuppressWarnings("unchecked")
+    public static <T extends Message> T parseBytes(byte[] bytes, T prototype) {
+        try {
+            return (T) prototype.newBuilderForType().mergeFrom(bytes).build();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("stored bytes are not a " + prototype.getDescriptorForType().getName(), e);
+        }
     }
 
     public static Timestamp timestamp(OffsetDateTime time) {
