@@ -4,7 +4,6 @@ import io.plumbline.annotation.queue.FillStrategies;
 import io.plumbline.annotation.queue.QueueEntity;
 import io.plumbline.annotation.resolution.AnnotationEntity;
 import io.plumbline.annotation.resolution.ResolutionConfigEntity;
-import io.plumbline.annotation.resolution.ValueAgreement;
 import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.metric.OutputTypes;
@@ -117,7 +116,7 @@ public class ReviewerAgreementService {
                         .setKrippendorffAlpha(proto(InterRaterAgreement.krippendorffAlpha(shared.stream()
                                 .map(u -> List.of(rating(u.ratings().get(a), interval), rating(u.ratings().get(b), interval)))
                                 .toList(), level)))
-                        .setPercentAgreement(shared.stream().filter(u -> ValueAgreement.agree(u.ratings().get(a),
+                        .setPercentAgreement(shared.stream().filter(u -> OutputTypes.agree(u.ratings().get(a),
                                 u.ratings().get(b), tolerance)).count() / (double) shared.size());
                 if (!interval) {
                     pair.setCohenKappa(proto(InterRaterAgreement.cohenKappa(pairs(shared, a, b, false))));
@@ -130,7 +129,7 @@ public class ReviewerAgreementService {
         for (String reviewer : everyone) {
             List<Unit> theirs = units.stream().filter(u -> u.ratings().containsKey(reviewer)).toList();
             var consensus = ConsensusAgreement.newBuilder().setReviewerId(reviewer).setN(theirs.size())
-                    .setPercentAgreement(theirs.stream().filter(u -> ValueAgreement.agree(u.ratings().get(reviewer),
+                    .setPercentAgreement(theirs.stream().filter(u -> OutputTypes.agree(u.ratings().get(reviewer),
                             u.resolved(), tolerance)).count() / (double) theirs.size())
                     .setKrippendorffAlpha(proto(InterRaterAgreement.krippendorffAlpha(theirs.stream()
                             .map(u -> List.of(rating(u.ratings().get(reviewer), interval), rating(u.resolved(), interval)))

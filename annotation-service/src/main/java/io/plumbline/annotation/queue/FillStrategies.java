@@ -90,12 +90,8 @@ public final class FillStrategies {
 
     /** The value as a number for numeric types; null for boolean and categorical values. */
     public static Double numeric(MetricValue value) {
-        return switch (value.getValueCase()) {
-            case PERCENTAGE -> value.getPercentage();
-            case COUNT -> (double) value.getCount();
-            case DISCRETE -> (double) value.getDiscrete();
-            default -> null;
-        };
+        var number = OutputTypes.numeric(value);
+        return number.isPresent() ? number.getAsDouble() : null;
     }
 
     /** Whether the snapshot satisfies every matcher (none: always). */

@@ -169,7 +169,7 @@ public class Resolutions {
                     .setValue(stood)
                     .setCritique(f.critique)
                     .addAllTags(f.tagList())
-                    .setAgreesWithResolution(ValueAgreement.agree(stood, value, tolerance))
+                    .setAgreesWithResolution(OutputTypes.agree(stood, value, tolerance))
                     .setTime(ProtoJson.timestamp(f.updatedAt))
                     .build());
             reviewers.add(f.reviewerId);
@@ -204,7 +204,7 @@ public class Resolutions {
                 .setJudgeValue(evaluation.getValue())
                 .setJudgeReasoning(evaluation.getReasoning())
                 .setExpectedValue(value)
-                .setJudgeCorrect(ValueAgreement.agree(value, evaluation.getValue(), tolerance))
+                .setJudgeCorrect(OutputTypes.agree(value, evaluation.getValue(), tolerance))
                 .addAllCritiques(critiques)
                 .addAllReviewerIds(reviewers)
                 .setRule(settings.getRule())

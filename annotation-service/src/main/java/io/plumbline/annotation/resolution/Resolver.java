@@ -1,5 +1,6 @@
 package io.plumbline.annotation.resolution;
 
+import io.plumbline.common.metric.OutputTypes;
 import io.plumbline.annotation.queue.FillStrategies;
 import io.plumbline.proto.annotation.v1.ResolutionSettings;
 import io.plumbline.proto.common.v1.MetricValue;
@@ -60,7 +61,7 @@ public final class Resolver {
         List<Vote> best = List.of();
         for (Vote anchor : votes) {
             List<Vote> group = votes.stream()
-                    .filter(v -> ValueAgreement.agree(anchor.value(), v.value(), tolerance)).toList();
+                    .filter(v -> OutputTypes.agree(anchor.value(), v.value(), tolerance)).toList();
             if (group.size() > best.size()) {
                 best = group;
             }

@@ -129,6 +129,16 @@ public final class OutputTypes {
         };
     }
 
+    /** Two values agree when equal, or for numeric kinds when they lie at most {@code tolerance} apart. */
+    public static boolean agree(MetricValue a, MetricValue b, double tolerance) {
+        var x = numeric(a);
+        var y = numeric(b);
+        if (x.isPresent() && y.isPresent()) {
+            return Math.abs(x.getAsDouble() - y.getAsDouble()) <= tolerance;
+        }
+        return a.equals(b);
+    }
+
     private static String mismatch(OutputType type, MetricValue value) {
         return "must be a " + describe(type) + " value (was a " + value.getValueCase().name().toLowerCase() + " value)";
     }
