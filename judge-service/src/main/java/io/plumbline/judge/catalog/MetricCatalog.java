@@ -50,6 +50,17 @@ public class MetricCatalog {
         return Optional.ofNullable(versions.get(key(metric.getId(), wanted)));
     }
 
+    /** Every metric that judges now (not archived, with its published version known), with that version. */
+    public java.util.List<Published> published() {
+        return metrics.values().stream().filter(m -> !m.getArchived() && m.getPublishedVersion() > 0)
+                .flatMap(m -> version(m, 0).map(v -> new Published(m, v)).stream())
+                .toList();
+    }
+
+    /** A metric with the version that judges. */
+    public record Published(Metric metric, MetricVersion version) {
+    }
+
     private static String key(String metricId, int version) {
         return metricId + "/" + version;
     }

@@ -3,6 +3,7 @@ package io.plumbline.judge.judging;
 import io.grpc.Status;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.Violations;
+import io.plumbline.common.llm.LlmCallFailed;
 import io.plumbline.common.metric.OutputTypes;
 import io.plumbline.common.metric.PromptTemplate;
 import io.plumbline.judge.catalog.MetricCatalog;
@@ -93,7 +94,14 @@ public class EvaluateService {
             if (earlier != null) {
                 return Uni.createFrom().item(result.setEvaluation(earlier).setReused(true).build());
             }
-            Uni<Evaluation> judged = judgeModel.judge(judge, record);
+            // An ad-hoc caller gets a provider outage as an ERROR evaluation (the stream retries instead).
+            Uni<Evaluation> judged = judgeModel.judge(judge, record).onFailure(LlmCallFailed.class)
+                    .recoverWithItem(failure -> Evaluation.newBuilder().setId(java.util.UUID.randomUUID().toString())
+                            .setProjectId(request.getProjectId()).setRecord(record.getRecord())
+                            .setMetricVersion(judge.version()).setMetricName(judge.metricName())
+                            .setOutputType(judge.outputType()).setJudgeModel(judge.model())
+                            .setContentHash(record.getContentHash()).setOrigin(Evaluation.Origin.ORIGIN_AD_HOC)
+                            .setStatus(Evaluation.Status.STATUS_ERROR).setError(failure.getMessage()).build());
             if (request.getStore()) {
                 judged = judged.chain(evaluation -> store.store(evaluation, record));
             }

@@ -22,8 +22,9 @@ import java.util.UUID;
 /**
  * One judgment: renders the metric's prompt for a record, asks the judge model for structured output (reasoning and a
  * typed value), and checks the value against the output type. An answer that does not fit gets one repair call that
- * names the problem; if that fails too, or the provider fails after its retries, the result is an evaluation with
- * status ERROR that keeps the raw answer: a bad judgment is a result, not a lost record.
+ * names the problem; if that fails too, the result is an evaluation with status ERROR that keeps the raw answer: a bad
+ * judgment is a result, not a lost record. A provider that stays unavailable (rate limits, outage, open circuit) fails
+ * the Uni with a transient {@link LlmCallFailed}, so that the stream can retry later and ad-hoc callers can report it.
  */
 @ApplicationScoped
 public class JudgeModel {
@@ -38,7 +39,13 @@ public class JudgeModel {
 
     /** What judges: a metric version (or a draft) and the model. */
     public record Judge(String projectId, MetricVersionRef version, String metricName, OutputType outputType,
-            VersionContent content, ModelConfig model) {
+            VersionContent content, ModelConfig model, Evaluation.Origin origin, String bindingName) {
+
+        /** An ad-hoc judge (Evaluate). */
+        public Judge(String projectId, MetricVersionRef version, String metricName, OutputType outputType,
+                VersionContent content, ModelConfig model) {
+            this(projectId, version, metricName, outputType, content, model, Evaluation.Origin.ORIGIN_AD_HOC, "");
+        }
     }
 
     public Uni<Evaluation> judge(Judge judge, RecordSnapshot record) {
@@ -52,7 +59,8 @@ public class JudgeModel {
                 .setOutputType(judge.outputType())
                 .setJudgeModel(judge.model())
                 .setContentHash(record.getContentHash())
-                .setOrigin(Evaluation.Origin.ORIGIN_AD_HOC)
+                .setOrigin(judge.origin())
+                .setBindingName(judge.bindingName())
                 .setCreateTime(ProtoJson.timestamp(ProtoJson.now()));
         long start = System.nanoTime();
         return llm.chat(call(judge, prompt))
@@ -77,8 +85,8 @@ public class JudgeModel {
                         });
                     }
                 })
-                .onFailure(LlmCallFailed.class).recoverWithItem(failure -> evaluation
-                        .setStatus(Evaluation.Status.STATUS_ERROR).setError(failure.getMessage()))
+                .onFailure(failure -> failure instanceof LlmCallFailed call && !call.isTransient())
+                .recoverWithItem(failure -> evaluation.setStatus(Evaluation.Status.STATUS_ERROR).setError(failure.getMessage()))
                 .map(builder -> builder.setLatency(Duration.newBuilder()
                         .setSeconds((System.nanoTime() - start) / 1_000_000_000)
                         .setNanos((int) ((System.nanoTime() - start) % 1_000_000_000))).build());

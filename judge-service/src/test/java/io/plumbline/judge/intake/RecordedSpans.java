@@ -1,5 +1,9 @@
 package io.plumbline.judge.intake;
 
+import io.plumbline.judge.judging.SpanJudging;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.inject.Alternative;
+
 import org.awaitility.Awaitility;
 
 import java.time.Duration;
@@ -13,11 +17,19 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Stands where assembly will stand: takes what the intake hands on, keeps it by trace id so tests can observe what
- * was decoded and normalized. (Not a stand-in for infrastructure: Kafka and the receivers are real.)
+ * Observes what the intake hands on (kept by trace id, so tests can check decoding and normalization), then hands it to
+ * the span judging as production does. (Not a stand-in for infrastructure: Kafka and the receivers are real.)
  */
+@Alternative
+@Priority(1)
 @ApplicationScoped
 public class RecordedSpans implements NormalizedSpanHandler {
+
+    private final SpanJudging judging;
+
+    RecordedSpans(SpanJudging judging) {
+        this.judging = judging;
+    }
 
     private final Map<String, List<NormalizedSpan>> byTrace = new ConcurrentHashMap<>();
 
@@ -26,7 +38,7 @@ public class RecordedSpans implements NormalizedSpanHandler {
         for (NormalizedSpan span : spans) {
             byTrace.computeIfAbsent(span.traceId(), t -> new CopyOnWriteArrayList<>()).add(span);
         }
-        return Uni.createFrom().voidItem();
+        return judging.handle(spans);
     }
 
     /** Waits until {@code count} spans of the trace were handed on; returns them in arrival order. */
