@@ -1,6 +1,5 @@
 package io.plumbline.alignment.disagreement;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.plumbline.alignment.join.JudgedEvaluation;
 import io.plumbline.alignment.join.MetricSettings;
 import io.plumbline.alignment.join.ResolvedAnnotation;
@@ -137,21 +136,13 @@ public class DisagreementService {
             disagreement.setDelta(a.numericDelta);
         }
         if (withSnapshot) {
-            try {
-                disagreement.setSnapshot(RecordSnapshot.parseFrom(e.snapshot));
-            } catch (InvalidProtocolBufferException ex) {
-                throw new IllegalStateException("stored snapshot of evaluation " + e.id + " does not parse", ex);
-            }
+            disagreement.setSnapshot(ProtoJson.parseBytes(e.snapshot, RecordSnapshot.getDefaultInstance()));
         }
         return disagreement.build();
     }
 
     private static Annotation parseAnnotation(byte[] bytes) {
-        try {
-            return Annotation.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("stored annotation does not parse", e);
-        }
+        return ProtoJson.parseBytes(bytes, Annotation.getDefaultInstance());
     }
 
     private static UUID parseUuid(String value, String field, Violations v) {

@@ -1,6 +1,5 @@
 package io.plumbline.judge.evaluation;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.PageToken;
 import io.plumbline.common.api.ProtoJson;
@@ -146,11 +145,7 @@ public class EvaluationStore {
     }
 
     private static Evaluation evaluation(EvaluationEntity row) {
-        try {
-            return Evaluation.parseFrom(row.evaluation);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("stored evaluation " + row.id + " does not parse", e);
-        }
+        return ProtoJson.parseBytes(row.evaluation, Evaluation.getDefaultInstance());
     }
 
     private static UUID uuid(String value, String field) {
