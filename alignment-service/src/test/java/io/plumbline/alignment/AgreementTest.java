@@ -47,7 +47,9 @@ class AgreementTest {
         }
         GetAgreementRequest request = GetAgreementRequest.newBuilder().setProjectId(project).setMetricId(metricId)
                 .setIncludeDaily(true).build();
-        await().atMost(Duration.ofSeconds(30)).until(() -> pairs(alignment.getAgreement(request)) == 15);
+        // NOT_FOUND until the first event of the metric arrived
+        await().atMost(Duration.ofSeconds(30)).ignoreException(StatusRuntimeException.class)
+                .until(() -> pairs(alignment.getAgreement(request)) == 15);
 
         MetricAgreement agreement = alignment.getAgreement(request);
         assertEquals(List.of(2, 1), agreement.getVersionsList().stream().map(v -> v.getVersion()).toList());
