@@ -1,6 +1,6 @@
 package io.plumbline.alignment.api;
 
-import static io.plumbline.alignment.api.AlignmentGrpcService.call;
+import static io.plumbline.common.api.ServiceCalls.call;
 
 import io.plumbline.alignment.agreement.AgreementService;
 import io.plumbline.proto.alignment.v1.GetAgreementRequest;

@@ -1,9 +1,10 @@
 package io.plumbline.alignment.api;
 
+import static io.plumbline.common.api.ServiceCalls.call;
+
 import io.plumbline.alignment.agreement.AgreementService;
 import io.plumbline.alignment.disagreement.DisagreementService;
 import io.plumbline.alignment.trigger.TriggerService;
-import io.plumbline.common.api.DatabaseErrors;
 import io.plumbline.proto.alignment.v1.MutinyAlignmentGrpc;
 import io.plumbline.proto.alignment.v1.GetAgreementRequest;
 import io.plumbline.proto.alignment.v1.GetTriggerStatusRequest;
@@ -44,10 +45,5 @@ public class AlignmentGrpcService extends MutinyAlignmentGrpc.AlignmentImplBase 
     @Override
     public Uni<MetricAgreement> getAgreement(GetAgreementRequest request) {
         return call(() -> agreement.get(request));
-    }
-
-    /** Runs a service call so that a refusal thrown before its Uni exists still fails the Uni, translated. */
-    static <T> Uni<T> call(java.util.function.Supplier<Uni<T>> serviceCall) {
-        return Uni.createFrom().<T>deferred(() -> serviceCall.get()).onFailure().transform(DatabaseErrors::translate);
     }
 }

@@ -1,5 +1,7 @@
 package io.plumbline.alignment.api;
 
+import static io.plumbline.common.api.ServiceCalls.call;
+
 import io.plumbline.alignment.disagreement.DisagreementService;
 import io.plumbline.proto.alignment.v1.ListDisagreementsRequest;
 import io.plumbline.proto.alignment.v1.ListDisagreementsResponse;
@@ -37,6 +39,6 @@ public class DisagreementResource {
         if (deltaThreshold != null) {
             request.setDeltaThreshold(deltaThreshold);
         }
-        return AlignmentGrpcService.call(() -> disagreements.list(request.build()));
+        return call(() -> disagreements.list(request.build()));
     }
 }

@@ -11,7 +11,7 @@ import io.plumbline.annotation.resolution.ResolutionSettingsService;
 import io.plumbline.annotation.reviewer.Caller;
 import io.plumbline.annotation.reviewer.Callers;
 import io.plumbline.annotation.reviewer.ReviewerService;
-import io.plumbline.common.api.DatabaseErrors;
+import io.plumbline.common.api.ServiceCalls;
 import io.plumbline.proto.annotation.v1.AddItemsRequest;
 import io.plumbline.proto.annotation.v1.AddItemsResponse;
 import io.plumbline.proto.annotation.v1.AdjudicateRequest;
@@ -227,10 +227,6 @@ public class AnnotationsGrpcService extends MutinyAnnotationsGrpc.AnnotationsImp
         } catch (RuntimeException e) {
             return Uni.createFrom().failure(e);
         }
-        return run(() -> serviceCall.apply(caller));
-    }
-
-    static <T> Uni<T> run(java.util.function.Supplier<Uni<T>> serviceCall) {
-        return Uni.createFrom().<T>deferred(() -> serviceCall.get()).onFailure().transform(DatabaseErrors::translate);
+        return ServiceCalls.call(() -> serviceCall.apply(caller));
     }
 }

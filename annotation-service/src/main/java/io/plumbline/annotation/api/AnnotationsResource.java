@@ -1,6 +1,6 @@
 package io.plumbline.annotation.api;
 
-import static io.plumbline.annotation.api.AnnotationsGrpcService.run;
+import static io.plumbline.common.api.ServiceCalls.call;
 
 import io.plumbline.annotation.agreement.ReviewerAgreementService;
 import io.plumbline.annotation.feedback.FeedbackService;
@@ -332,6 +332,6 @@ public class AnnotationsResource {
     }
 
     private <T> Uni<T> as(String apiKey, String projectId, Function<Caller, Uni<T>> serviceCall) {
-        return run(() -> serviceCall.apply(callers.ofApiKey(apiKey, projectId)));
+        return call(() -> serviceCall.apply(callers.ofApiKey(apiKey, projectId)));
     }
 }

@@ -1,6 +1,7 @@
 package io.plumbline.judge.api;
 
-import io.plumbline.common.api.DatabaseErrors;
+import static io.plumbline.common.api.ServiceCalls.call;
+
 import io.plumbline.judge.evaluation.EvaluationStore;
 import io.plumbline.judge.judging.EvaluateService;
 import io.plumbline.proto.judge.v1.EvaluateRequest;
@@ -32,12 +33,12 @@ public class JudgeGrpcService extends MutinyJudgeGrpc.JudgeImplBase {
 
     @Override
     public Uni<Evaluation> getEvaluation(GetEvaluationRequest request) {
-        return Uni.createFrom().deferred(() -> evaluations.get(request)).onFailure().transform(DatabaseErrors::translate);
+        return call(() -> evaluations.get(request));
     }
 
     @Override
     public Uni<ListEvaluationsResponse> listEvaluations(ListEvaluationsRequest request) {
-        return Uni.createFrom().deferred(() -> evaluations.list(request)).onFailure().transform(DatabaseErrors::translate);
+        return call(() -> evaluations.list(request));
     }
 
     @Override

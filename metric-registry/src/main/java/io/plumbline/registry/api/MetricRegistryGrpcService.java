@@ -1,6 +1,7 @@
 package io.plumbline.registry.api;
 
-import io.plumbline.common.api.DatabaseErrors;
+import static io.plumbline.common.api.ServiceCalls.call;
+
 import io.plumbline.proto.registry.v1.CreateMetricRequest;
 import io.plumbline.proto.registry.v1.CreateVersionRequest;
 import io.plumbline.proto.registry.v1.DiffVersionsRequest;
@@ -29,7 +30,6 @@ import io.plumbline.registry.metric.MetricService;
 import io.plumbline.registry.version.VersionService;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
-import java.util.function.Supplier;
 
 /** The gRPC API: a thin adapter over the services; refusals leave as {@link io.plumbline.common.api.ApiException}. */
 @GrpcService
@@ -116,10 +116,5 @@ public class MetricRegistryGrpcService implements MetricRegistry {
     @Override
     public Uni<ListPublicationsResponse> listPublications(ListPublicationsRequest request) {
         return call(() -> versions.publications(request));
-    }
-
-    /** Runs a service call so that a refusal thrown before its Uni exists still fails the Uni, translated. */
-    static <T> Uni<T> call(Supplier<Uni<T>> serviceCall) {
-        return Uni.createFrom().<T>deferred(() -> serviceCall.get()).onFailure().transform(DatabaseErrors::translate);
     }
 }

@@ -1,6 +1,6 @@
 package io.plumbline.registry.api;
 
-import static io.plumbline.registry.api.MetricRegistryGrpcService.call;
+import static io.plumbline.common.api.ServiceCalls.call;
 
 import io.plumbline.proto.common.v1.Level;
 import io.plumbline.proto.registry.v1.CreateMetricRequest;
