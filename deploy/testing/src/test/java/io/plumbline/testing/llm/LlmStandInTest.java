@@ -159,7 +159,8 @@ class LlmStandInTest {
 
         assertThrows(HttpTimeoutException.class, () -> HTTP.send(request, HttpResponse.BodyHandlers.ofString()));
         assertEquals(1, llm.requests().size(), "the request was recorded even though it was never answered");
-        assertEquals(1, llm.inFlight());
+        // The client closes its connection on timeout, which may already have ended the request here: the peak is exact.
+        assertEquals(1, llm.maxInFlight(), "the unanswered request was held open");
         llm.reset();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> llm.inFlight() == 0);
     }
