@@ -2,15 +2,11 @@ package io.plumbline.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -33,6 +29,8 @@ import java.util.stream.Collectors;
 
 import io.plumbline.testing.KafkaBroker;
 import io.plumbline.testing.PostgresServer;
+import io.plumbline.testing.process.ChildProcess;
+import io.plumbline.testing.process.PackagedService;
 
 /**
  * The one-command local stack: Kafka (KRaft, single node, a separate long-running JVM), PostgreSQL (the configured
@@ -319,16 +317,7 @@ public final class LocalStack {
                 continue;
             }
             PostgresServer.Database db = postgres.database(service.database());
-            Map<String, String> environment = new LinkedHashMap<>();
-            environment.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-            environment.put("QUARKUS_DATASOURCE_REACTIVE_URL", db.reactiveUrl());
-            environment.put("QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl());
-            environment.put("QUARKUS_DATASOURCE_USERNAME", db.user());
-            environment.put("QUARKUS_DATASOURCE_PASSWORD", db.password());
-            environment.put("QUARKUS_HTTP_PORT", String.valueOf(service.port()));
-            environment.put("QUARKUS_HTTP_HOST", "127.0.0.1");
-            // gRPC on the HTTP port: four services on one machine must not all claim the separate server's 9000.
-            environment.put("QUARKUS_GRPC_SERVER_USE_SEPARATE_SERVER", "false");
+            Map<String, String> environment = PackagedService.environment(bootstrap, db, service.port());
 
             List<String> command = new ArrayList<>();
             command.add(java);
@@ -346,7 +335,6 @@ public final class LocalStack {
 
     private void awaitServices() {
         Duration timeout = Duration.ofSeconds(intEnv("PLUMBLINE_READY_TIMEOUT", 120));
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         for (ChildProcess child : services) {
             if (stopping) {
@@ -354,7 +342,7 @@ public final class LocalStack {
             }
             Service service = SERVICES.stream().filter(s -> s.module().equals(child.name())).findFirst().orElseThrow();
             URI ready = URI.create("http://127.0.0.1:" + service.port() + "/q/health/ready");
-            String status = awaitReady(http, child, ready, deadline);
+            String status = child.awaitReady(ready, deadline);
             serviceStatus.put(child.name(), status);
             if (!status.equals("ready")) {
                 System.out.println("  " + child.name() + ": " + status + ". Last lines of " + child.logFile() + ":\n"
@@ -363,33 +351,6 @@ public final class LocalStack {
                 System.out.println("  " + child.name() + " ready");
             }
         }
-    }
-
-    private static String awaitReady(HttpClient http, ChildProcess child, URI uri, long deadlineNanos) {
-        int lastStatus = -1;
-        while (System.nanoTime() < deadlineNanos) {
-            if (!child.isAlive()) {
-                return "FAILED: exited with status " + child.process().exitValue();
-            }
-            try {
-                HttpResponse<String> response = http.send(
-                        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
-                        HttpResponse.BodyHandlers.ofString());
-                lastStatus = response.statusCode();
-                if (lastStatus == 200) {
-                    return "ready";
-                }
-            } catch (ConnectException e) {
-                // not listening yet
-            } catch (IOException e) {
-                // starting up
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            }
-            child.awaitExit(Duration.ofMillis(250)); // pacing that ends at once if the service dies
-        }
-        return "FAILED: not ready in time" + (lastStatus > 0 ? " (last answer " + lastStatus + ")" : "");
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -516,19 +477,9 @@ public final class LocalStack {
         return path.startsWith(cwd) ? cwd.relativize(path).toString() : path.toString();
     }
 
-    /** The repository: system property {@code plumbline.repo}, else the nearest directory up with the parent pom. */
+    /** The repository (see {@link PackagedService#repoRoot()}). */
     static Path repoRoot() {
-        String property = System.getProperty("plumbline.repo");
-        if (property != null && !property.isBlank()) {
-            return Path.of(property).toAbsolutePath().normalize();
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path pom = dir.resolve("pom.xml");
-            if (Files.isRegularFile(pom) && readQuietly(pom).contains("<artifactId>plumbline-parent</artifactId>")) {
-                return dir;
-            }
-        }
-        return Path.of("").toAbsolutePath();
+        return PackagedService.repoRoot();
     }
 
     static boolean portFree(int port) {

@@ -1,8 +1,12 @@
-package io.plumbline.local;
+package io.plumbline.testing.process;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +21,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A process of the local stack: started with its output appended to a log file (never an undrained pipe), its pid
+ * A child process of the local stack or of a test (a packaged service, Kafka): started with its output appended to a log file (never an undrained pipe), its pid
  * recorded in a pid file so that a later start can stop it if this JVM died without doing so, stopped with SIGTERM
  * and, after a grace period, SIGKILL.
  */
-final class ChildProcess {
+public final class ChildProcess {
 
     private static final String SETSID = java.util.stream.Stream.of("/usr/bin/setsid", "/bin/setsid")
             .filter(p -> Files.isExecutable(Path.of(p))).findFirst().orElse(null);
@@ -42,7 +46,7 @@ final class ChildProcess {
      * Starts {@code command} in {@code workDir} with {@code environment} added, appending its output to
      * {@code logFile} (the previous run's log is kept as {@code <log>.1}).
      */
-    static ChildProcess start(String name, List<String> command, Path workDir, Map<String, String> environment,
+    public static ChildProcess start(String name, List<String> command, Path workDir, Map<String, String> environment,
                               Path logFile, Path pidFile) {
         try {
             Files.createDirectories(logFile.getParent());
@@ -54,7 +58,7 @@ final class ChildProcess {
             Files.writeString(logFile, "# " + Instant.now() + " " + String.join(" ", abbreviate(command)) + "\n");
             // command[0] is java: the marker goes first among its options, where a truncated view of the command
             // line (the JDK shows 4 KB of it) still has it.
-            String marker = "-Dplumbline.local.child=" + pidFile.toAbsolutePath();
+            String marker = "-Dplumbline.child=" + pidFile.toAbsolutePath();
             List<String> argv = new java.util.ArrayList<>(command);
             argv.add(1, marker);
             if (SETSID != null) {
@@ -81,7 +85,7 @@ final class ChildProcess {
      * alive and its command line still carries the recorded marker, so an unrelated process that reused the pid is
      * never touched.
      */
-    static void stopLeftover(String name, Path pidFile, Duration grace) {
+    public static void stopLeftover(String name, Path pidFile, Duration grace) {
         if (!Files.exists(pidFile)) {
             return;
         }
@@ -100,23 +104,23 @@ final class ChildProcess {
         deleteQuietly(pidFile);
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    Path logFile() {
+    public Path logFile() {
         return logFile;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
-    Process process() {
+    public Process process() {
         return process;
     }
 
@@ -124,7 +128,7 @@ final class ChildProcess {
      * Waits up to {@code timeout} for the process to exit; returns true if it has. A bounded wait that ends early
      * when the process dies: used to pace readiness polls.
      */
-    boolean awaitExit(Duration timeout) {
+    public boolean awaitExit(Duration timeout) {
         try {
             process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return true;
@@ -138,16 +142,55 @@ final class ChildProcess {
         }
     }
 
+    /**
+     * Polls {@code uri} (for example a service's {@code /q/health/ready}) until it answers 200, the process exits, or
+     * {@code deadlineNanos} (a {@link System#nanoTime()} value) passes. Returns "ready", else what went wrong.
+     */
+    public String awaitReady(URI uri, long deadlineNanos) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        int lastStatus = -1;
+        while (System.nanoTime() < deadlineNanos) {
+            if (!process.isAlive()) {
+                return "FAILED: exited with status " + process.exitValue();
+            }
+            try {
+                HttpResponse<String> response = http.send(
+                        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                lastStatus = response.statusCode();
+                if (lastStatus == 200) {
+                    return "ready";
+                }
+            } catch (IOException e) {
+                // not listening yet, or starting up
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+            awaitExit(Duration.ofMillis(250)); // pacing that ends at once if the process dies
+        }
+        return "FAILED: not ready in time" + (lastStatus > 0 ? " (last answer " + lastStatus + ")" : "");
+    }
+
     /** SIGTERM, then SIGKILL after {@code grace}; removes the pid file. */
-    void stop(Duration grace) {
+    public void stop(Duration grace) {
         if (process.isAlive()) {
             terminate(process.toHandle(), grace);
         }
         deleteQuietly(pidFile);
     }
 
+    /** SIGKILL at once, as a crash would end it; waits until it is gone and removes the pid file. */
+    public void kill() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            process.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(t -> process).join();
+        }
+        deleteQuietly(pidFile);
+    }
+
     /** The last {@code lines} lines of the log file. */
-    String tail(int lines) {
+    public String tail(int lines) {
         try (RandomAccessFile file = new RandomAccessFile(logFile.toFile(), "r")) {
             long length = file.length();
             long from = Math.max(0, length - 64 * 1024);
