@@ -294,13 +294,14 @@ public class AnnotationsResource {
             @PathParam("project") String project, @HeaderParam("Content-Type") String contentType,
             @QueryParam("allOrNothing") @DefaultValue("false") boolean allOrNothing,
             @QueryParam("dryRun") @DefaultValue("false") boolean dryRun,
+            @QueryParam("asResolved") @DefaultValue("false") boolean asResolved,
             @QueryParam("queueId") @DefaultValue("") String queueId, byte[] content) {
         var format = contentType != null && contentType.startsWith("text/csv")
                 ? io.plumbline.proto.annotation.v1.LabelFormat.LABEL_FORMAT_CSV
                 : io.plumbline.proto.annotation.v1.LabelFormat.LABEL_FORMAT_JSONL;
         return as(key, project, c -> labelImport.importLabels(c, ImportLabelsRequest.newBuilder().setProjectId(project)
                 .setFormat(format).setContent(com.google.protobuf.ByteString.copyFrom(content))
-                .setAllOrNothing(allOrNothing).setDryRun(dryRun).setQueueId(queueId).build()));
+                .setAllOrNothing(allOrNothing).setDryRun(dryRun).setAsResolved(asResolved).setQueueId(queueId).build()));
     }
 
     @GET

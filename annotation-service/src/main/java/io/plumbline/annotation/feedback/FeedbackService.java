@@ -49,6 +49,12 @@ public class FeedbackService {
         this.views = views;
     }
 
+    /**
+     * The hot path of reviewing, kept to a few statements: the item locked, its evaluation, the caller's assignment,
+     * the item's other feedback only when it has some; then the inserts, the item's counters (updated from the locked
+     * row: one review more, the caller's open assignment closed) and, when the rule resolves the item, the annotation
+     * and its event. The answer is built from what the transaction holds.
+     */
     @WithTransaction
     public Uni<SubmitFeedbackResponse> submit(Caller caller, SubmitFeedbackRequest r) {
         return ItemEntity.lockInProject(r.getProjectId(), r.getItemId()).chain(item -> {
@@ -62,46 +68,50 @@ public class FeedbackService {
                 rules.check(evaluation, r.getVerdict(), r.getExpectedValue(), r.hasExpectedValue(), r.getCritique(),
                         r.getTagsList(), v);
                 v.throwIfAny();
-                return FeedbackEntity.<FeedbackEntity>list("itemId = ?1 order by createdAt", item.id).chain(existing ->
-                        AssignmentEntity.<AssignmentEntity>list("itemId", item.id).chain(assignments -> {
-                            if (existing.stream().anyMatch(f -> f.reviewerId.equals(caller.id()))) {
-                                throw ApiException.alreadyExists("reviewer " + caller.id() + " already gave feedback on item "
-                                        + item.id + "; change it with UpdateFeedback");
-                            }
-                            AssignmentEntity mine = assignments.stream().filter(a -> a.reviewerId.equals(caller.id()))
-                                    .findFirst().orElse(null);
-                            boolean holdsSlot = mine != null && AssignmentEntity.ASSIGNED.equals(mine.state);
-                            if (!holdsSlot && !ItemCounters.hasRoomFor(item, caller.id())) {
-                                throw ApiException.failedPrecondition("item " + item.id + " already has the "
-                                        + item.requiredReviews + " reviewer(s) it needs");
-                            }
-                            FeedbackEntity f = new FeedbackEntity();
-                            f.id = UUID.randomUUID();
-                            f.projectId = item.projectId;
-                            f.itemId = item.id;
-                            f.reviewerId = caller.id();
-                            f.createdAt = ProtoJson.now();
-                            f.revision = 1;
-                            apply(f, evaluation, r.getVerdict(), r.getExpectedValue(), r.getCritique(), r.getTagsList());
-                            List<AssignmentEntity> all = new ArrayList<>(assignments);
-                            if (mine == null) {
-                                mine = new AssignmentEntity();
-                                mine.itemId = item.id;
-                                mine.reviewerId = caller.id();
-                                mine.createdAt = f.createdAt;
-                                mine.leaseExpiresAt = f.createdAt;
-                                mine.reason = "";
-                                all.add(mine);
-                            }
-                            mine.state = AssignmentEntity.REVIEWED;
-                            AssignmentEntity assignment = mine;
-                            List<FeedbackEntity> feedback = new ArrayList<>(existing);
-                            feedback.add(f);
-                            ItemCounters.recount(item, feedback, all);
-                            return f.persist().call(() -> assignment.persist())
-                                    .chain(() -> settle(item, feedback))
-                                    .chain(() -> respond(f, item, caller));
-                        }));
+                Uni<List<FeedbackEntity>> others = item.reviewCount == 0 ? Uni.createFrom().item(List.of())
+                        : FeedbackEntity.<FeedbackEntity>list("itemId = ?1 order by createdAt", item.id);
+                return others.chain(existing -> AssignmentEntity.mine(item.id, caller.id()).chain(mine -> {
+                    if (existing.stream().anyMatch(f -> f.reviewerId.equals(caller.id()))) {
+                        throw ApiException.alreadyExists("reviewer " + caller.id() + " already gave feedback on item "
+                                + item.id + "; change it with UpdateFeedback");
+                    }
+                    boolean holdsSlot = mine != null && AssignmentEntity.ASSIGNED.equals(mine.state);
+                    if (!holdsSlot && !ItemCounters.hasRoomFor(item, caller.id())) {
+                        throw ApiException.failedPrecondition("item " + item.id + " already has the "
+                                + item.requiredReviews + " reviewer(s) it needs");
+                    }
+                    FeedbackEntity f = new FeedbackEntity();
+                    f.id = UUID.randomUUID();
+                    f.projectId = item.projectId;
+                    f.itemId = item.id;
+                    f.reviewerId = caller.id();
+                    f.createdAt = ProtoJson.now();
+                    f.revision = 1;
+                    apply(f, evaluation, r.getVerdict(), r.getExpectedValue(), r.getCritique(), r.getTagsList());
+                    AssignmentEntity assignment = mine;
+                    Uni<?> assigned;
+                    if (assignment == null) {
+                        assignment = new AssignmentEntity();
+                        assignment.itemId = item.id;
+                        assignment.reviewerId = caller.id();
+                        assignment.createdAt = f.createdAt;
+                        assignment.leaseExpiresAt = f.createdAt;
+                        assignment.reason = "";
+                        assignment.state = AssignmentEntity.REVIEWED;
+                        assigned = assignment.persist();
+                    } else {
+                        assignment.state = AssignmentEntity.REVIEWED;
+                        assigned = Uni.createFrom().voidItem();
+                    }
+                    ItemCounters.reviewed(item, caller.id(), holdsSlot);
+                    List<FeedbackEntity> feedback = new ArrayList<>(existing);
+                    feedback.add(f);
+                    return f.persist().chain(() -> assigned)
+                            .chain(() -> resolutions.settle(item, feedback, item.settings()))
+                            .chain(() -> views.view(item, caller, false, feedback, false))
+                            .map(view -> SubmitFeedbackResponse.newBuilder()
+                                    .setFeedback(FeedbackViews.toProto(f)).setItem(view).build());
+                }));
             });
         });
     }

@@ -1,206 +1,279 @@
 package io.plumbline.annotation.imports;
 
-import io.grpc.Status;
+import io.plumbline.annotation.event.AnnotationEvents;
 import io.plumbline.annotation.feedback.FeedbackEntity;
 import io.plumbline.annotation.feedback.FeedbackRules;
-import io.plumbline.annotation.intake.EvaluationEntity;
+import io.plumbline.annotation.imports.ImportStore.Judged;
+import io.plumbline.annotation.imports.ImportStore.Queue;
 import io.plumbline.annotation.queue.AssignmentEntity;
 import io.plumbline.annotation.queue.ItemCounters;
 import io.plumbline.annotation.queue.ItemEntity;
 import io.plumbline.annotation.queue.QueueEntity;
-import io.plumbline.annotation.queue.QueueFilling;
-import io.plumbline.annotation.resolution.ResolutionSettingsService;
+import io.plumbline.annotation.resolution.AnnotationEntity;
+import io.plumbline.annotation.resolution.ResolutionRules;
 import io.plumbline.annotation.resolution.Resolutions;
+import io.plumbline.annotation.resolution.Resolver;
 import io.plumbline.annotation.reviewer.Caller;
-import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.ApiException;
+import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.api.Violations;
 import io.plumbline.common.metric.OutputTypes;
+import io.plumbline.proto.annotation.v1.Annotation;
+import io.plumbline.proto.annotation.v1.AnnotationEvent;
 import io.plumbline.proto.annotation.v1.ImportError;
 import io.plumbline.proto.annotation.v1.ImportLabelsRequest;
 import io.plumbline.proto.annotation.v1.ImportLabelsResponse;
 import io.plumbline.proto.annotation.v1.LabelFormat;
+import io.plumbline.proto.annotation.v1.ResolutionSettings;
 import io.plumbline.proto.annotation.v1.ReviewItem;
 import io.plumbline.proto.annotation.v1.Verdict;
 import io.plumbline.proto.common.v1.MetricValue;
 import io.plumbline.proto.common.v1.OutputType;
 import io.plumbline.proto.judge.v1.Evaluation;
-import io.quarkus.hibernate.reactive.panache.Panache;
-import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
- * Imports labels as reviewers' feedback, row by row: each row is validated like a SubmitFeedback (value typed by the
- * evaluation's output type, critique required when the value differs from the judge's, vague critiques refused), keyed
- * by (evaluation, reviewer). The same content again is unchanged, so re-importing a file changes nothing. Items that
- * reach their rule resolve (and emit their events) as with reviews. One transaction: all_or_nothing keeps nothing when
- * any row is refused.
+ * Imports labels as reviewers' feedback (or, with {@code as_resolved}, as final annotations), set-based: the file is
+ * parsed and every row validated in memory like a SubmitFeedback (value typed by the evaluation's output type, critique
+ * required when the value differs from the judge's, vague critiques refused); the evaluations, items, feedback and
+ * settings the file refers to are read in a few bulk queries, the items locked; the rows are then applied in line order
+ * to that state in memory, exactly as one-by-one submissions would (an item resolving at row n refuses a later row
+ * changing it), and everything that changed is written in a few multi-row statements, events included, in the one
+ * transaction. A row is keyed by (evaluation, reviewer): the same content again is unchanged, so re-importing a file
+ * changes nothing. all_or_nothing and dry_run write nothing when asked to.
  */
 @ApplicationScoped
 public class LabelImport {
 
     static final int MAX_ERRORS = 1000;
-    static final int FLUSH_EVERY = 100;
 
     private final FeedbackRules rules;
-    private final Resolutions resolutions;
-    private final ResolutionSettingsService settings;
-    private final QueueFilling filling;
+    private final Pool pool;
 
-    LabelImport(FeedbackRules rules, Resolutions resolutions, ResolutionSettingsService settings, QueueFilling filling) {
+    LabelImport(FeedbackRules rules, Pool pool) {
         this.rules = rules;
-        this.resolutions = resolutions;
-        this.settings = settings;
-        this.filling = filling;
+        this.pool = pool;
     }
 
-    private enum Action { NEW, UPDATE, UNCHANGED, REFUSED }
-
-    /** What a row would do, decided on the current state. */
-    private record Plan(LabelFile.Row row, Action action, EvaluationEntity evaluation, Verdict verdict,
-            MetricValue value, List<ImportError> errors) {
-    }
-
-    /** Running counts of one pass. */
-    private static final class Tally {
-        long imported;
-        long updated;
-        long unchanged;
-        long resolved;
-        final List<ImportError> errors = new ArrayList<>();
-    }
-
-    @WithTransaction
     public Uni<ImportLabelsResponse> importLabels(Caller caller, ImportLabelsRequest r) {
         caller.requireAdmin("importing labels");
         if (r.getFormat() == LabelFormat.LABEL_FORMAT_UNSPECIFIED || r.getFormat() == LabelFormat.UNRECOGNIZED) {
             throw ApiException.invalid("format", "is required: LABEL_FORMAT_CSV or LABEL_FORMAT_JSONL");
         }
-        if (r.getAsResolved()) {
-            throw Status.UNIMPLEMENTED.withDescription("as_resolved imports are not supported yet; import the labels "
-                    + "as feedback and let the resolution rule decide").asRuntimeException();
-        }
+        UUID queueId = r.getQueueId().isEmpty() ? null : QueueEntity.parseId(r.getQueueId(), "queue_id");
         LabelFile.Parsed parsed = LabelFile.parse(r.getFormat(), r.getContent().toString(StandardCharsets.UTF_8));
-        Uni<QueueEntity> target = r.getQueueId().isEmpty() ? Uni.createFrom().nullItem()
-                : QueueEntity.findInProject(r.getProjectId(), r.getQueueId());
-        return target.chain(queue -> {
-            boolean planOnly = r.getDryRun() || r.getAllOrNothing();
-            return pass(caller, r, queue, parsed, !planOnly).chain(first -> {
-                boolean refused = !first.errors.isEmpty();
-                if (r.getDryRun() || (r.getAllOrNothing() && refused)) {
-                    return Uni.createFrom().item(response(first, false));
+        return pool.withTransaction(connection -> {
+            ImportStore store = new ImportStore(connection);
+            Run run = new Run(caller, r, parsed, store);
+            Uni<Void> target = queueId == null ? Uni.createFrom().voidItem()
+                    : store.queue(r.getProjectId(), r.getQueueId(), queueId).invoke(q -> run.target = q).replaceWithVoid();
+            return target.chain(run::load).map(ignored -> run.apply()).chain(keep -> {
+                if (!keep) {
+                    return Uni.createFrom().item(run.response(false));
                 }
-                if (!planOnly) {
-                    return Uni.createFrom().item(response(first, true));
-                }
-                return pass(caller, r, queue, parsed, true).map(second -> {
-                    if (!second.errors.isEmpty()) {
-                        // A row refused only once earlier rows applied (their item resolved): keep nothing.
-                        ImportError e = second.errors.get(0);
-                        throw ApiException.failedPrecondition("line " + e.getLine() + ": " + e.getReason()
-                                + " (after the rows before it were applied); nothing was kept");
-                    }
-                    return response(second, true);
-                });
+                return run.write(connection).map(ignored -> run.response(true));
             });
         });
     }
 
-    private Uni<Tally> pass(Caller caller, ImportLabelsRequest r, QueueEntity queue, LabelFile.Parsed parsed,
-            boolean apply) {
-        Tally tally = new Tally();
-        tally.errors.addAll(parsed.errors());
-        Map<String, Long> seen = new HashMap<>();
-        long[] done = {0};
-        return Multi.createFrom().iterable(parsed.rows()).onItem().transformToUniAndConcatenate(row ->
-                        plan(r.getProjectId(), queue, row, seen).chain(plan -> {
-                            switch (plan.action()) {
-                                case REFUSED -> tally.errors.addAll(plan.errors());
-                                case UNCHANGED -> tally.unchanged++;
-                                case NEW -> tally.imported++;
-                                case UPDATE -> tally.updated++;
-                            }
-                            if (!apply || plan.action() == Action.REFUSED || plan.action() == Action.UNCHANGED) {
-                                return Uni.createFrom().voidItem();
-                            }
-                            return applyRow(caller, queue, plan).invoke(resolvedNow -> {
-                                if (resolvedNow) {
-                                    tally.resolved++;
-                                }
-                            }).chain(() -> ++done[0] % FLUSH_EVERY == 0 ? releaseSession() : Uni.createFrom().voidItem());
-                        }))
-                .collect().last().replaceWith(tally);
+    /** A row checked against its evaluation, ready to apply. */
+    private record Label(LabelFile.Row row, Judged evaluation, String reviewer, Verdict verdict, MetricValue value,
+            String critique, String tags) {
     }
 
-    /**
-     * Writes what the rows so far changed and forgets the loaded rows: without it, every query of a large import
-     * would dirty-check every entity loaded before it (quadratic time). Entities held across rows are only read.
-     */
-    private static Uni<Void> releaseSession() {
-        return Panache.getSession().chain(session -> session.flush().invoke(session::clear));
+    /** An item as the import sees and changes it. */
+    private static final class ItemState {
+        final ItemEntity item;
+        final boolean created;
+        boolean changed;
+        final List<FeedbackEntity> feedback = new ArrayList<>();
+        final List<AssignmentEntity> assignments = new ArrayList<>();
+        AnnotationEntity annotation;
+
+        ItemState(ItemEntity item, boolean created) {
+            this.item = item;
+            this.created = created;
+        }
     }
 
-    private Uni<Plan> plan(String projectId, QueueEntity queue, LabelFile.Row row, Map<String, Long> seen) {
-        List<ImportError> errors = new ArrayList<>();
-        String reviewer = row.get("reviewer").strip();
-        String valueText = row.get("value").strip();
-        if (reviewer.isEmpty()) {
-            errors.add(LabelFile.error(row.line(), "reviewer", "is required"));
+    /** One import: what was read, what the rows did, what is to be written. */
+    private final class Run {
+        final Caller caller;
+        final ImportLabelsRequest request;
+        final String project;
+        final LabelFile.Parsed parsed;
+        final ImportStore store;
+        Queue target;
+
+        Map<String, Judged> byId = Map.of();
+        Map<String, Judged> byRecord = Map.of();
+        final Map<String, ItemState> items = new HashMap<>();
+        Map<String, Queue> defaultQueues = Map.of();
+        Map<String, ResolutionSettings> metricSettings = Map.of();
+
+        final Set<FeedbackEntity> newFeedback = new LinkedHashSet<>();
+        final Set<FeedbackEntity> changedFeedback = new LinkedHashSet<>();
+        final Map<AssignmentEntity, Boolean> touchedAssignments = new LinkedHashMap<>();
+        final Map<UUID, AnnotationEntity> touchedAnnotations = new LinkedHashMap<>();
+        final List<AnnotationEvent> events = new ArrayList<>();
+
+        long imported;
+        long updated;
+        long unchanged;
+        long resolved;
+        final List<ImportError> errors = new ArrayList<>();
+        // Distinct, increasing times in row order: feedback order (which decides ties) is the file's order.
+        final OffsetDateTime start = ProtoJson.now();
+        long tick;
+
+        Run(Caller caller, ImportLabelsRequest request, LabelFile.Parsed parsed, ImportStore store) {
+            this.caller = caller;
+            this.request = request;
+            this.project = request.getProjectId();
+            this.parsed = parsed;
+            this.store = store;
+            errors.addAll(parsed.errors());
         }
-        if (valueText.isEmpty()) {
-            errors.add(LabelFile.error(row.line(), "value", "is required: the value the judge should have given"));
+
+        OffsetDateTime nextTime() {
+            return start.plusNanos(1000 * tick++);
         }
-        String evaluationId = row.get("evaluation_id").strip();
-        String recordId = row.get("record_id").strip();
-        String metric = row.get("metric").strip();
-        if (evaluationId.isEmpty() && (recordId.isEmpty() || metric.isEmpty())) {
-            errors.add(LabelFile.error(row.line(), "evaluation_id", "is required (or record_id with metric)"));
+
+        /** Reads what the rows refer to, in bulk: evaluations, then their items (locked), feedback and settings. */
+        Uni<Void> load() {
+            Set<String> ids = new LinkedHashSet<>();
+            Set<String> records = new LinkedHashSet<>();
+            for (LabelFile.Row row : parsed.rows()) {
+                String evaluationId = row.get("evaluation_id").strip();
+                if (!evaluationId.isEmpty()) {
+                    ids.add(evaluationId);
+                } else if (!row.get("record_id").isBlank() && !row.get("metric").isBlank()) {
+                    records.add(row.get("record_id").strip() + "\n" + row.get("metric").strip());
+                }
+            }
+            return store.evaluationsById(ids).invoke(found -> byId = found)
+                    .chain(() -> store.newestByRecord(project, records)).invoke(found -> byRecord = found)
+                    .chain(() -> {
+                        Set<String> evaluations = new LinkedHashSet<>();
+                        Set<String> metrics = new LinkedHashSet<>();
+                        for (Judged e : byId.values()) {
+                            if (e.projectId().equals(project)) {
+                                evaluations.add(e.id());
+                                metrics.add(e.metricId());
+                            }
+                        }
+                        byRecord.values().forEach(e -> {
+                            evaluations.add(e.id());
+                            metrics.add(e.metricId());
+                        });
+                        return store.lockItems(project, evaluations)
+                                .chain(found -> {
+                                    found.forEach((evaluationId, item) -> items.put(evaluationId, new ItemState(item, false)));
+                                    Map<UUID, ItemState> byItem = new HashMap<>();
+                                    items.values().forEach(s -> byItem.put(s.item.id, s));
+                                    return store.feedbackOf(byItem.keySet())
+                                            .invoke(feedback -> feedback.forEach(f -> byItem.get(f.itemId).feedback.add(f)))
+                                            .chain(() -> store.assignmentsOf(byItem.keySet()))
+                                            .invoke(assignments -> assignments.forEach(a ->
+                                                    byItem.get(a.itemId).assignments.add(a)))
+                                            .chain(() -> !request.getAsResolved() ? Uni.createFrom().voidItem()
+                                                    : store.annotations(items.values().stream()
+                                                                    .filter(s -> s.item.annotationId != null)
+                                                                    .map(s -> s.item.annotationId).toList())
+                                                            .invoke(annotations -> items.values().forEach(s ->
+                                                                    s.annotation = s.item.annotationId == null ? null
+                                                                            : annotations.get(s.item.annotationId)))
+                                                            .replaceWithVoid());
+                                })
+                                .chain(() -> store.defaultQueues(project, metrics)).invoke(q -> defaultQueues = q)
+                                .chain(() -> store.metricSettings(project, metrics)).invoke(s -> metricSettings = s)
+                                .replaceWithVoid();
+                    });
         }
-        if (!errors.isEmpty()) {
-            return refused(row, errors);
+
+        /** Applies the rows in line order to the state read; returns whether to write the result. */
+        boolean apply() {
+            Map<String, Long> seen = new HashMap<>();
+            for (LabelFile.Row row : parsed.rows()) {
+                Label label = check(row, seen);
+                if (label != null) {
+                    if (request.getAsResolved()) {
+                        applyAsResolved(label);
+                    } else {
+                        applyAsFeedback(label);
+                    }
+                }
+            }
+            return !request.getDryRun() && !(request.getAllOrNothing() && !errors.isEmpty());
         }
-        Uni<EvaluationEntity> found = !evaluationId.isEmpty()
-                ? EvaluationEntity.<EvaluationEntity>findById(evaluationId)
-                : EvaluationEntity.<EvaluationEntity>find("projectId = ?1 and recordId = ?2 and metricId = ?3 and "
-                        + "status = 'STATUS_OK' order by evaluatedAt desc", projectId, recordId, metric).firstResult();
-        return found.chain(e -> {
-            if (e == null || !e.projectId.equals(projectId)) {
-                return refused(row, List.of(evaluationId.isEmpty()
+
+        /** The row checked like a SubmitFeedback, or null with its errors recorded. */
+        private Label check(LabelFile.Row row, Map<String, Long> seen) {
+            List<ImportError> refused = new ArrayList<>();
+            String reviewer = row.get("reviewer").strip();
+            String valueText = row.get("value").strip();
+            if (reviewer.isEmpty()) {
+                refused.add(LabelFile.error(row.line(), "reviewer", "is required"));
+            }
+            if (valueText.isEmpty()) {
+                refused.add(LabelFile.error(row.line(), "value", "is required: the value the judge should have given"));
+            }
+            String evaluationId = row.get("evaluation_id").strip();
+            String recordId = row.get("record_id").strip();
+            String metric = row.get("metric").strip();
+            if (evaluationId.isEmpty() && (recordId.isEmpty() || metric.isEmpty())) {
+                refused.add(LabelFile.error(row.line(), "evaluation_id", "is required (or record_id with metric)"));
+            }
+            if (!refused.isEmpty()) {
+                return refuse(refused);
+            }
+            Judged e = !evaluationId.isEmpty() ? byId.get(evaluationId) : byRecord.get(recordId + "\n" + metric);
+            if (e == null || !e.projectId().equals(project)) {
+                return refuse(List.of(evaluationId.isEmpty()
                         ? LabelFile.error(row.line(), "record_id", "no evaluation of metric " + metric + " for record "
                                 + recordId)
                         : LabelFile.error(row.line(), "evaluation_id", "unknown evaluation " + evaluationId
-                                + " in project \"" + projectId + "\"")));
+                                + " in project \"" + project + "\"")));
             }
-            Evaluation evaluation = e.toEvaluation();
-            if (!metric.isEmpty() && !metric.equals(e.metricId) && !metric.equals(evaluation.getMetricName())) {
-                return refused(row, List.of(LabelFile.error(row.line(), "metric", "evaluation " + e.id + " is of metric "
-                        + e.metricId + " (" + evaluation.getMetricName() + "), not " + metric)));
+            Evaluation evaluation = e.evaluation();
+            if (!metric.isEmpty() && !metric.equals(e.metricId()) && !metric.equals(evaluation.getMetricName())) {
+                return refuse(List.of(LabelFile.error(row.line(), "metric", "evaluation " + e.id() + " is of metric "
+                        + e.metricId() + " (" + evaluation.getMetricName() + "), not " + metric)));
             }
             if (evaluation.getStatus() != Evaluation.Status.STATUS_OK) {
-                return refused(row, List.of(LabelFile.error(row.line(), "evaluation_id", "evaluation " + e.id
+                return refuse(List.of(LabelFile.error(row.line(), "evaluation_id", "evaluation " + e.id()
                         + " has status " + evaluation.getStatus() + ": only evaluations with a value are labelled")));
             }
-            if (queue != null && queue.metricId != null && !queue.metricId.equals(e.metricId)) {
-                return refused(row, List.of(LabelFile.error(row.line(), "metric", "queue " + queue.name
-                        + " takes metric " + queue.metricId + "; evaluation " + e.id + " is of metric " + e.metricId)));
+            if (target != null && target.metricId() != null && !target.metricId().equals(e.metricId())) {
+                return refuse(List.of(LabelFile.error(row.line(), "metric", "queue " + target.name()
+                        + " takes metric " + target.metricId() + "; evaluation " + e.id() + " is of metric "
+                        + e.metricId())));
             }
-            Long earlier = seen.putIfAbsent(e.id + "\n" + reviewer, row.line());
+            String key = request.getAsResolved() ? e.id() : e.id() + "\n" + reviewer;
+            Long earlier = seen.putIfAbsent(key, row.line());
             if (earlier != null) {
-                return refused(row, List.of(LabelFile.error(row.line(), "", "labels evaluation " + e.id + " by reviewer "
-                        + reviewer + " again (line " + earlier + " did already)")));
+                return refuse(List.of(LabelFile.error(row.line(), "", request.getAsResolved()
+                        ? "labels evaluation " + e.id() + " again (line " + earlier + " did already); an import as "
+                                + "resolved takes one row per evaluation"
+                        : "labels evaluation " + e.id() + " by reviewer " + reviewer + " again (line " + earlier
+                                + " did already)")));
             }
-            MetricValue value = parseValue(evaluation.getOutputType(), valueText, row.line(), errors);
+            MetricValue value = parseValue(evaluation.getOutputType(), valueText, row.line(), refused);
             if (value == null) {
-                return refused(row, errors);
+                return refuse(refused);
             }
             Verdict verdict = value.equals(evaluation.getValue()) ? Verdict.VERDICT_CORRECT : Verdict.VERDICT_INCORRECT;
             Violations v = new Violations();
@@ -210,104 +283,249 @@ public class LabelImport {
                 try {
                     v.throwIfAny();
                 } catch (ApiException x) {
-                    x.violations().forEach(f -> errors.add(LabelFile.error(row.line(),
+                    x.violations().forEach(f -> refused.add(LabelFile.error(row.line(),
                             f.field().equals("expected_value") ? "value" : f.field(), f.rule())));
                 }
-                return refused(row, errors);
+                return refuse(refused);
             }
-            return ItemEntity.<ItemEntity>find("projectId = ?1 and evaluationId = ?2", projectId, e.id).firstResult()
-                    .chain(item -> item == null
-                            ? Uni.createFrom().item(new Plan(row, Action.NEW, e, verdict, value, List.of()))
-                            : FeedbackEntity.<FeedbackEntity>find("itemId = ?1 and reviewerId = ?2", item.id, reviewer)
-                                    .<FeedbackEntity>firstResult().map(f -> decide(row, item, f, e, verdict, value)));
-        });
-    }
-
-    private static Plan decide(LabelFile.Row row, ItemEntity item, FeedbackEntity existing, EvaluationEntity e,
-            Verdict verdict, MetricValue value) {
-        if (existing != null && existing.verdict.equals(verdict.name())
-                && existing.valueJson.equals(ProtoJson.print(value))
-                && existing.critique.equals(row.get("critique").strip())
-                && existing.tags.equals(String.join(",", row.tags()))) {
-            return new Plan(row, Action.UNCHANGED, e, verdict, value, List.of());
+            return new Label(row, e, reviewer, verdict, value, row.get("critique").strip(), String.join(",", row.tags()));
         }
-        if (!ReviewItem.Status.STATUS_OPEN.name().equals(item.status)) {
-            String why = item.resolved() ? "is resolved" : "awaits adjudication";
-            return new Plan(row, Action.REFUSED, e, verdict, value, List.of(LabelFile.error(row.line(), "",
-                    "item " + item.id + " of evaluation " + e.id + " " + why + "; its labels can no longer change")));
-        }
-        return new Plan(row, existing == null ? Action.NEW : Action.UPDATE, e, verdict, value, List.of());
-    }
 
-    /** Applies a NEW or UPDATE row; returns whether its item resolved now. */
-    private Uni<Boolean> applyRow(Caller caller, QueueEntity target, Plan plan) {
-        EvaluationEntity e = plan.evaluation();
-        String reviewer = plan.row().get("reviewer").strip();
-        return ItemEntity.<ItemEntity>find("projectId = ?1 and evaluationId = ?2", e.projectId, e.id).firstResult()
-                .chain(item -> item != null ? ItemEntity.lockInProject(e.projectId, item.id.toString())
-                        : queueFor(target, e).chain(queue -> filling.create(queue, e, ReviewItem.Source.SOURCE_IMPORT,
-                                caller.id(), "")))
-                .chain(item -> FeedbackEntity.<FeedbackEntity>list("itemId = ?1 order by createdAt", item.id)
-                        .chain(feedback -> AssignmentEntity.<AssignmentEntity>list("itemId", item.id)
-                                .chain(assignments -> {
-                                    List<FeedbackEntity> all = new ArrayList<>(feedback);
-                                    List<AssignmentEntity> held = new ArrayList<>(assignments);
-                                    FeedbackEntity f = all.stream().filter(x -> x.reviewerId.equals(reviewer))
-                                            .findFirst().orElse(null);
-                                    if (f == null) {
-                                        f = new FeedbackEntity();
-                                        f.id = UUID.randomUUID();
-                                        f.projectId = item.projectId;
-                                        f.itemId = item.id;
-                                        f.reviewerId = reviewer;
-                                        f.createdAt = ProtoJson.now();
-                                        f.revision = 1;
-                                        all.add(f);
-                                    } else {
-                                        f.revision++;
-                                    }
-                                    f.verdict = plan.verdict().name();
-                                    f.expectedValueJson = plan.verdict() == Verdict.VERDICT_INCORRECT
-                                            ? ProtoJson.print(plan.value()) : null;
-                                    f.valueJson = ProtoJson.print(plan.value());
-                                    f.critique = plan.row().get("critique").strip();
-                                    f.tags = String.join(",", plan.row().tags());
-                                    f.imported = true;
-                                    f.updatedAt = ProtoJson.now();
-                                    AssignmentEntity a = held.stream().filter(x -> x.reviewerId.equals(reviewer))
-                                            .findFirst().orElse(null);
-                                    if (a == null) {
-                                        a = new AssignmentEntity();
-                                        a.itemId = item.id;
-                                        a.reviewerId = reviewer;
-                                        a.createdAt = f.updatedAt;
-                                        a.leaseExpiresAt = f.updatedAt;
-                                        a.reason = "imported";
-                                        held.add(a);
-                                    }
-                                    a.state = AssignmentEntity.REVIEWED;
-                                    all.sort(Comparator.comparing(x -> x.createdAt));
-                                    ItemCounters.recount(item, all, held);
-                                    AssignmentEntity assignment = a;
-                                    return f.persist().call(() -> assignment.persist())
-                                            .chain(() -> settings.inForce(item))
-                                            .chain(s -> resolutions.settle(item, all, s))
-                                            .map(ItemEntity::resolved);
-                                })));
-    }
-
-    private static Uni<QueueEntity> queueFor(QueueEntity target, EvaluationEntity e) {
-        if (target != null) {
-            return Uni.createFrom().item(target);
+        private Label refuse(List<ImportError> refused) {
+            errors.addAll(refused);
+            return null;
         }
-        return QueueEntity.<QueueEntity>find("projectId = ?1 and metricId = ?2 and metricDefault = true",
-                e.projectId, e.metricId).firstResult().map(q -> {
-                    if (q == null) {
-                        throw ApiException.failedPrecondition("metric " + e.metricId + " has no default queue; name a "
-                                + "queue_id for the import");
-                    }
-                    return q;
-                });
+
+        /** The row as its reviewer's feedback on the item; the rule in force may resolve the item. */
+        private void applyAsFeedback(Label label) {
+            ItemState state = items.get(label.evaluation().id());
+            FeedbackEntity existing = state == null ? null : feedbackOf(state, label.reviewer());
+            if (existing != null && same(existing, label)) {
+                unchanged++;
+                return;
+            }
+            if (state != null && !ReviewItem.Status.STATUS_OPEN.name().equals(state.item.status)) {
+                String why = state.item.resolved() ? "is resolved" : "awaits adjudication";
+                errors.add(LabelFile.error(label.row().line(), "", "item " + state.item.id + " of evaluation "
+                        + label.evaluation().id() + " " + why + "; its labels can no longer change"));
+                return;
+            }
+            if (existing == null) {
+                imported++;
+            } else {
+                updated++;
+            }
+            state = state != null ? state : newItem(label.evaluation());
+            store(state, existing, label);
+            settle(state, label.evaluation());
+        }
+
+        /** The row as the item's final label: resolved (or changed) to the row's value at once, without a rule. */
+        private void applyAsResolved(Label label) {
+            ItemState state = items.get(label.evaluation().id());
+            FeedbackEntity existing = state == null ? null : feedbackOf(state, label.reviewer());
+            Annotation current = state == null || state.annotation == null ? null
+                    : ProtoJson.parseBytes(state.annotation.content, Annotation.getDefaultInstance());
+            if (existing != null && same(existing, label) && current != null
+                    && current.getExpectedValue().equals(label.value())) {
+                unchanged++;
+                return;
+            }
+            state = state != null ? state : newItem(label.evaluation());
+            store(state, existing, label);
+            Evaluation evaluation = label.evaluation().evaluation();
+            ItemEntity item = state.item;
+            OffsetDateTime now = nextTime();
+            UUID eventId = AnnotationEvents.newEventId();
+            List<FeedbackEntity> feedback = ordered(state);
+            if (current == null) {
+                imported++;
+                resolved++;
+                UUID annotationId = UUID.randomUUID();
+                Annotation annotation = Resolutions.imported(annotationId, item, evaluation, feedback, label.value(),
+                        item.numericTolerance, 1, now, now, eventId);
+                AnnotationEntity row = newAnnotationRow(item, evaluation, annotationId, now);
+                Resolutions.fill(row, annotation, now, eventId);
+                state.annotation = row;
+                touchedAnnotations.put(row.id, row);
+                markResolved(state, annotationId, now);
+                events.add(AnnotationEvents.event(eventId, annotation, AnnotationEvent.Type.TYPE_RESOLVED, null));
+            } else {
+                updated++;
+                AnnotationEntity row = state.annotation;
+                Annotation annotation = Resolutions.imported(row.id, item, evaluation, feedback, label.value(),
+                        item.numericTolerance, current.getRevision() + 1, row.resolvedAt, now, eventId);
+                String supersedes = row.lastEventId;
+                Resolutions.fill(row, annotation, now, eventId);
+                touchedAnnotations.put(row.id, row);
+                item.resolvedAt = now;
+                state.changed = true;
+                events.add(AnnotationEvents.event(eventId, annotation, AnnotationEvent.Type.TYPE_RESOLUTION_CHANGED,
+                        supersedes));
+            }
+        }
+
+        private FeedbackEntity feedbackOf(ItemState state, String reviewer) {
+            return state.feedback.stream().filter(f -> f.reviewerId.equals(reviewer)).findFirst().orElse(null);
+        }
+
+        private boolean same(FeedbackEntity f, Label label) {
+            return f.verdict.equals(label.verdict().name()) && f.valueJson.equals(ProtoJson.print(label.value()))
+                    && f.critique.equals(label.critique()) && f.tags.equals(label.tags());
+        }
+
+        /** A new item of the evaluation in the import's queue, or its metric's default queue. */
+        private ItemState newItem(Judged e) {
+            Queue queue = target != null ? target : defaultQueues.get(e.metricId());
+            if (queue == null) {
+                throw ApiException.failedPrecondition("metric " + e.metricId() + " has no default queue; name a "
+                        + "queue_id for the import");
+            }
+            ResolutionSettings settings = queue.override() != null ? ResolutionRules.withDefaults(queue.override())
+                    : metricSettings.containsKey(e.metricId())
+                            ? ResolutionRules.withDefaults(metricSettings.get(e.metricId())) : ResolutionRules.DEFAULT;
+            ItemEntity item = new ItemEntity();
+            item.id = UUID.randomUUID();
+            item.projectId = project;
+            item.queueId = queue.id();
+            item.evaluationId = e.id();
+            item.metricId = e.metricId();
+            item.recordId = e.recordId();
+            item.status = ReviewItem.Status.STATUS_OPEN.name();
+            item.source = ReviewItem.Source.SOURCE_IMPORT.name();
+            item.addedBy = caller.id();
+            item.stratum = "";
+            item.useSettings(settings);
+            item.createdAt = nextTime();
+            ItemState state = new ItemState(item, true);
+            items.put(e.id(), state);
+            return state;
+        }
+
+        /** The label as its reviewer's feedback (new or changed) with a reviewed assignment; the item recounted. */
+        private void store(ItemState state, FeedbackEntity existing, Label label) {
+            ItemEntity item = state.item;
+            OffsetDateTime now = nextTime();
+            FeedbackEntity f = existing;
+            if (f == null) {
+                f = new FeedbackEntity();
+                f.id = UUID.randomUUID();
+                f.projectId = item.projectId;
+                f.itemId = item.id;
+                f.reviewerId = label.reviewer();
+                f.createdAt = now;
+                f.revision = 1;
+                state.feedback.add(f);
+                newFeedback.add(f);
+            } else {
+                f.revision++;
+                if (!newFeedback.contains(f)) {
+                    changedFeedback.add(f);
+                }
+            }
+            f.verdict = label.verdict().name();
+            f.expectedValueJson = label.verdict() == Verdict.VERDICT_INCORRECT ? ProtoJson.print(label.value()) : null;
+            f.valueJson = ProtoJson.print(label.value());
+            f.critique = label.critique();
+            f.tags = label.tags();
+            f.imported = true;
+            f.updatedAt = now;
+            AssignmentEntity a = state.assignments.stream().filter(x -> x.reviewerId.equals(label.reviewer()))
+                    .findFirst().orElse(null);
+            if (a == null) {
+                a = new AssignmentEntity();
+                a.itemId = item.id;
+                a.reviewerId = label.reviewer();
+                a.createdAt = now;
+                a.leaseExpiresAt = now;
+                a.reason = "imported";
+                state.assignments.add(a);
+            }
+            a.state = AssignmentEntity.REVIEWED;
+            touchedAssignments.put(a, Boolean.TRUE);
+            ItemCounters.recount(item, state.feedback, state.assignments);
+            state.changed = true;
+        }
+
+        /** The rule in force decides the item, as after a submitted feedback. */
+        private void settle(ItemState state, Judged e) {
+            ItemEntity item = state.item;
+            ResolutionSettings settings = item.settings();
+            List<FeedbackEntity> feedback = ordered(state);
+            List<Resolver.Vote> votes = feedback.stream().map(f -> new Resolver.Vote(f.reviewerId, f.value())).toList();
+            switch (Resolver.decide(settings, votes)) {
+                case Resolver.Pending p -> item.status = ReviewItem.Status.STATUS_OPEN.name();
+                case Resolver.NeedsAdjudication n -> item.status = ReviewItem.Status.STATUS_AWAITING_ADJUDICATION.name();
+                case Resolver.Resolved r -> {
+                    OffsetDateTime now = nextTime();
+                    UUID eventId = AnnotationEvents.newEventId();
+                    UUID annotationId = UUID.randomUUID();
+                    Annotation annotation = Resolutions.resolved(annotationId, item, e.evaluation(), feedback, settings,
+                            r.value(), now, eventId);
+                    AnnotationEntity row = newAnnotationRow(item, e.evaluation(), annotationId, now);
+                    Resolutions.fill(row, annotation, now, eventId);
+                    touchedAnnotations.put(row.id, row);
+                    markResolved(state, annotationId, now);
+                    resolved++;
+                    events.add(AnnotationEvents.event(eventId, annotation, AnnotationEvent.Type.TYPE_RESOLVED, null));
+                }
+            }
+        }
+
+        private List<FeedbackEntity> ordered(ItemState state) {
+            state.feedback.sort(Comparator.comparing((FeedbackEntity f) -> f.createdAt));
+            return state.feedback;
+        }
+
+        private AnnotationEntity newAnnotationRow(ItemEntity item, Evaluation evaluation, UUID id, OffsetDateTime now) {
+            AnnotationEntity row = new AnnotationEntity();
+            row.id = id;
+            row.projectId = item.projectId;
+            row.itemId = item.id;
+            row.queueId = item.queueId;
+            row.evaluationId = item.evaluationId;
+            row.metricId = item.metricId;
+            row.metricVersion = evaluation.getMetricVersion().getVersion();
+            row.recordId = item.recordId;
+            row.resolvedAt = now;
+            return row;
+        }
+
+        private void markResolved(ItemState state, UUID annotationId, OffsetDateTime now) {
+            state.item.status = ReviewItem.Status.STATUS_RESOLVED.name();
+            state.item.resolvedAt = now;
+            state.item.annotationId = annotationId;
+            state.changed = true;
+        }
+
+        /** Writes what the rows changed: a few multi-row statements per table, the events into the outbox. */
+        Uni<Void> write(io.vertx.mutiny.sqlclient.SqlConnection connection) {
+            List<ItemEntity> created = items.values().stream().filter(s -> s.created).map(s -> s.item)
+                    .sorted(Comparator.comparing(i -> i.createdAt)).toList();
+            List<ItemEntity> changed = items.values().stream().filter(s -> !s.created && s.changed).map(s -> s.item)
+                    .sorted(Comparator.comparing(i -> i.id)).toList();
+            return store.insertItems(created)
+                    .chain(() -> store.updateItems(changed))
+                    .chain(() -> store.insertFeedback(List.copyOf(newFeedback)))
+                    .chain(() -> store.updateFeedback(List.copyOf(changedFeedback)))
+                    .chain(() -> store.upsertAssignments(List.copyOf(touchedAssignments.keySet())))
+                    .chain(() -> store.upsertAnnotations(List.copyOf(touchedAnnotations.values())))
+                    .chain(() -> AnnotationEvents.emitAll(connection, events));
+        }
+
+        ImportLabelsResponse response(boolean committed) {
+            List<ImportError> sorted = errors.stream().sorted(Comparator.comparingLong(ImportError::getLine)).toList();
+            return ImportLabelsResponse.newBuilder()
+                    .setImported(imported)
+                    .setUpdated(updated)
+                    .setUnchanged(unchanged)
+                    .setRejected(sorted.stream().map(ImportError::getLine).distinct().count())
+                    .addAllErrors(sorted.stream().limit(MAX_ERRORS).toList())
+                    .setErrorsTruncated(sorted.size() > MAX_ERRORS)
+                    .setCommitted(committed)
+                    .setItemsResolved(committed ? resolved : 0)
+                    .build();
+        }
     }
 
     /** The row's value typed by the output type, or null with an error. */
@@ -345,23 +563,5 @@ public class LabelImport {
             return null;
         }
         return value;
-    }
-
-    private static Uni<Plan> refused(LabelFile.Row row, List<ImportError> errors) {
-        return Uni.createFrom().item(new Plan(row, Action.REFUSED, null, null, null, errors));
-    }
-
-    private static ImportLabelsResponse response(Tally t, boolean committed) {
-        List<ImportError> errors = t.errors.stream().sorted(Comparator.comparingLong(ImportError::getLine)).toList();
-        return ImportLabelsResponse.newBuilder()
-                .setImported(t.imported)
-                .setUpdated(t.updated)
-                .setUnchanged(t.unchanged)
-                .setRejected(errors.stream().map(ImportError::getLine).distinct().count())
-                .addAllErrors(errors.stream().limit(MAX_ERRORS).toList())
-                .setErrorsTruncated(errors.size() > MAX_ERRORS)
-                .setCommitted(committed)
-                .setItemsResolved(committed ? t.resolved : 0)
-                .build();
     }
 }

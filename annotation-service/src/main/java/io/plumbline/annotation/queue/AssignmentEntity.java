@@ -1,6 +1,7 @@
 package io.plumbline.annotation.queue;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -34,6 +35,14 @@ public class AssignmentEntity extends PanacheEntityBase {
     public String reason;
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
+
+    /** The reviewer's assignment of the item, or null. */
+    public static Uni<AssignmentEntity> mine(UUID itemId, String reviewerId) {
+        Key key = new Key();
+        key.itemId = itemId;
+        key.reviewerId = reviewerId;
+        return findById(key);
+    }
 
     public static class Key implements Serializable {
         public UUID itemId;

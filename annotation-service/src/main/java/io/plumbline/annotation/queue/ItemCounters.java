@@ -20,6 +20,26 @@ public final class ItemCounters {
     }
 
     /**
+     * The counters after one more feedback by {@code reviewerId} (the row locked, its counters current): what
+     * {@link #recount} would give without reading the item's feedback and assignments again.
+     */
+    public static void reviewed(ItemEntity item, String reviewerId, boolean heldAnAssignment) {
+        item.reviewCount++;
+        if (heldAnAssignment) {
+            item.openAssignments--;
+        }
+        item.principalIn = item.principalIn || (!item.principalReviewerId.isEmpty()
+                && item.principalReviewerId.equals(reviewerId));
+    }
+
+    /** The counters after {@code reviewerId}, without feedback or assignment on the item, was handed it. */
+    public static void assigned(ItemEntity item, String reviewerId) {
+        item.openAssignments++;
+        item.principalIn = item.principalIn || (!item.principalReviewerId.isEmpty()
+                && item.principalReviewerId.equals(reviewerId));
+    }
+
+    /**
      * Whether the item can take one more reviewer: reviews plus open assignments stay within the required reviews,
      * one slot staying reserved for a principal reviewer who is not in yet.
      */

@@ -1,6 +1,8 @@
 package io.plumbline.annotation.queue;
 
 import io.plumbline.common.api.ApiException;
+import io.plumbline.proto.annotation.v1.ResolutionRule;
+import io.plumbline.proto.annotation.v1.ResolutionSettings;
 import io.plumbline.proto.annotation.v1.ReviewItem;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.smallrye.mutiny.Uni;
@@ -13,7 +15,8 @@ import java.time.OffsetDateTime;
 import java.util.UUID;
 
 /**
- * One evaluation in a queue. The settings in force (required reviews, principal) and the counters live on the row so
+ * One evaluation in a queue. The settings in force (rule, required reviews, principal, tolerance) and the counters live
+ * on the row so
  * that NextItem can decide on the locked row alone; every change of an item's feedback or assignments locks the row
  * first and recomputes the counters ({@link ItemCounters}).
  */
@@ -42,6 +45,10 @@ public class ItemEntity extends PanacheEntityBase {
     public int requiredReviews;
     @Column(name = "principal_reviewer_id")
     public String principalReviewerId;
+    /** {@link ResolutionRule} name. */
+    public String rule;
+    @Column(name = "numeric_tolerance")
+    public double numericTolerance;
     @Column(name = "review_count")
     public int reviewCount;
     @Column(name = "open_assignments")
@@ -54,6 +61,24 @@ public class ItemEntity extends PanacheEntityBase {
     public OffsetDateTime createdAt;
     @Column(name = "resolved_at")
     public OffsetDateTime resolvedAt;
+
+    /** The resolution settings in force for the item, as kept on its row. */
+    public ResolutionSettings settings() {
+        var b = ResolutionSettings.newBuilder().setRule(ResolutionRule.valueOf(rule))
+                .setRequiredReviews(requiredReviews).setNumericTolerance(numericTolerance);
+        if (ResolutionRule.RESOLUTION_RULE_PRINCIPAL_EXPERT.name().equals(rule)) {
+            b.setPrincipalReviewerId(principalReviewerId);
+        }
+        return b.build();
+    }
+
+    /** Puts the settings in force on the row (the caller recounts the item and settles it). */
+    public void useSettings(ResolutionSettings settings) {
+        rule = settings.getRule().name();
+        requiredReviews = settings.getRequiredReviews();
+        principalReviewerId = settings.getPrincipalReviewerId();
+        numericTolerance = settings.getNumericTolerance();
+    }
 
     public ReviewItem.Status statusEnum() {
         return ReviewItem.Status.valueOf(status);

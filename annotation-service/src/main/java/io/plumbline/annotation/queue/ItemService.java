@@ -93,33 +93,28 @@ public class ItemService {
                 if (ids.isEmpty()) {
                     return Uni.createFrom().item(NextItemResponse.getDefaultInstance());
                 }
-                return assign(UUID.fromString(ids.get(0)), caller).chain(assignment ->
-                        ItemEntity.<ItemEntity>findById(assignment.itemId)
-                                .chain(item -> views.view(item, caller, true))
-                                .map(item -> NextItemResponse.newBuilder().setItem(item)
-                                        .setRemaining(Math.max(0, available - 1))
-                                        .setLeaseExpireTime(ProtoJson.timestamp(assignment.leaseExpiresAt)).build()));
+                return ItemEntity.<ItemEntity>findById(UUID.fromString(ids.get(0))).chain(item -> {
+                    // The pick guarantees the caller has neither an assignment nor feedback on the item: the counters
+                    // follow from the locked row, and the caller sees no feedback of their own (admins see all).
+                    AssignmentEntity a = new AssignmentEntity();
+                    a.itemId = item.id;
+                    a.reviewerId = caller.id();
+                    a.state = AssignmentEntity.ASSIGNED;
+                    a.createdAt = ProtoJson.now();
+                    a.leaseExpiresAt = a.createdAt.plus(lease);
+                    a.reason = "";
+                    ItemCounters.assigned(item, caller.id());
+                    Uni<List<FeedbackEntity>> feedback = caller.admin() && item.reviewCount > 0
+                            ? FeedbackEntity.list("itemId = ?1 order by createdAt", item.id)
+                            : Uni.createFrom().item(List.of());
+                    return a.persist().chain(() -> feedback)
+                            .chain(all -> views.view(item, caller, true, all, true))
+                            .map(view -> NextItemResponse.newBuilder().setItem(view)
+                                    .setRemaining(Math.max(0, available - 1))
+                                    .setLeaseExpireTime(ProtoJson.timestamp(a.leaseExpiresAt)).build());
+                });
             }));
         });
-    }
-
-    /** Assigns a locked item to the caller and recounts it. */
-    private Uni<AssignmentEntity> assign(UUID itemId, Caller caller) {
-        return ItemEntity.<ItemEntity>findById(itemId).chain(item ->
-                AssignmentEntity.<AssignmentEntity>list("itemId", itemId).chain(assignments ->
-                        FeedbackEntity.<FeedbackEntity>list("itemId", itemId).chain(feedback -> {
-                            AssignmentEntity a = new AssignmentEntity();
-                            a.itemId = itemId;
-                            a.reviewerId = caller.id();
-                            a.state = AssignmentEntity.ASSIGNED;
-                            a.createdAt = ProtoJson.now();
-                            a.leaseExpiresAt = a.createdAt.plus(lease);
-                            a.reason = "";
-                            List<AssignmentEntity> all = new java.util.ArrayList<>(assignments);
-                            all.add(a);
-                            ItemCounters.recount(item, feedback, all);
-                            return a.persist();
-                        })));
     }
 
     @WithTransaction

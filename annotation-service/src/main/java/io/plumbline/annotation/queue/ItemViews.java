@@ -4,7 +4,6 @@ import io.plumbline.annotation.feedback.FeedbackEntity;
 import io.plumbline.annotation.feedback.FeedbackViews;
 import io.plumbline.annotation.intake.EvaluationEntity;
 import io.plumbline.annotation.resolution.AnnotationEntity;
-import io.plumbline.annotation.resolution.ResolutionSettingsService;
 import io.plumbline.annotation.reviewer.Caller;
 import io.plumbline.common.api.ProtoJson;
 import io.plumbline.proto.annotation.v1.ReviewItem;
@@ -19,13 +18,18 @@ import java.util.List;
 @ApplicationScoped
 public class ItemViews {
 
-    private final ResolutionSettingsService settings;
-
-    ItemViews(ResolutionSettingsService settings) {
-        this.settings = settings;
+    public Uni<ReviewItem> view(ItemEntity item, Caller caller, boolean withSnapshot) {
+        return FeedbackEntity.<FeedbackEntity>list("itemId = ?1 order by createdAt", item.id)
+                .chain(feedback -> AssignmentEntity.mine(item.id, caller.id()).chain(a -> view(item, caller,
+                        withSnapshot, feedback, a != null && AssignmentEntity.ASSIGNED.equals(a.state))));
     }
 
-    public Uni<ReviewItem> view(ItemEntity item, Caller caller, boolean withSnapshot) {
+    /**
+     * The item with the feedback and assignment state the caller's transaction already holds; the evaluation and
+     * annotation come from the session when it loaded them.
+     */
+    public Uni<ReviewItem> view(ItemEntity item, Caller caller, boolean withSnapshot, List<FeedbackEntity> feedback,
+            boolean assignedToMe) {
         var b = ReviewItem.newBuilder()
                 .setId(item.id.toString())
                 .setProjectId(item.projectId)
@@ -33,12 +37,15 @@ public class ItemViews {
                 .setStatus(item.statusEnum())
                 .setSource(ReviewItem.Source.valueOf(item.source))
                 .setAddedBy(item.addedBy)
+                .setResolution(item.settings())
                 .setReviewCount(item.reviewCount)
                 .setOpenAssignments(item.openAssignments)
+                .setAssignedToMe(assignedToMe)
                 .setCreateTime(ProtoJson.timestamp(item.createdAt));
         if (item.resolvedAt != null) {
             b.setResolveTime(ProtoJson.timestamp(item.resolvedAt));
         }
+        showFeedback(b, item, caller, feedback);
         return EvaluationEntity.<EvaluationEntity>findById(item.evaluationId)
                 .invoke(e -> {
                     b.setEvaluation(e.toEvaluation());
@@ -46,12 +53,6 @@ public class ItemViews {
                         b.setSnapshot(e.toSnapshot());
                     }
                 })
-                .chain(() -> settings.inForce(item)).invoke(b::setResolution)
-                .chain(() -> FeedbackEntity.<FeedbackEntity>list("itemId = ?1 order by createdAt", item.id))
-                .invoke(feedback -> showFeedback(b, item, caller, feedback))
-                .chain(() -> AssignmentEntity.<AssignmentEntity>find("itemId = ?1 and reviewerId = ?2", item.id, caller.id())
-                        .<AssignmentEntity>firstResult())
-                .invoke(a -> b.setAssignedToMe(a != null && AssignmentEntity.ASSIGNED.equals(a.state)))
                 .chain(() -> item.annotationId == null ? Uni.createFrom().nullItem()
                         : AnnotationEntity.<AnnotationEntity>findById(item.annotationId))
                 .map(annotation -> {

@@ -100,8 +100,7 @@ public class QueueFilling {
             item.source = source.name();
             item.addedBy = addedBy;
             item.stratum = stratum;
-            item.requiredReviews = s.getRequiredReviews();
-            item.principalReviewerId = s.getPrincipalReviewerId();
+            item.useSettings(s);
             item.createdAt = ProtoJson.now();
             return item.persist();
         });

@@ -43,9 +43,9 @@ public class ResolutionSettingsService {
                 .map(c -> c == null ? ResolutionRules.DEFAULT : ResolutionRules.withDefaults(c.settings()));
     }
 
-    /** The settings in force for an item. */
+    /** The settings in force for an item: kept on its row, and replaced there whenever its queue's or metric's change. */
     public Uni<ResolutionSettings> inForce(ItemEntity item) {
-        return QueueEntity.<QueueEntity>findById(item.queueId).chain(queue -> inForce(queue, item.metricId));
+        return Uni.createFrom().item(item.settings());
     }
 
     @WithSession
@@ -115,8 +115,7 @@ public class ResolutionSettingsService {
     private Uni<Void> apply(List<ItemEntity> items, java.util.function.Function<ItemEntity, ResolutionSettings> settingsOf) {
         return Multi.createFrom().iterable(items).onItem().transformToUniAndConcatenate(item -> {
                     ResolutionSettings settings = settingsOf.apply(item);
-                    item.requiredReviews = settings.getRequiredReviews();
-                    item.principalReviewerId = settings.getPrincipalReviewerId();
+                    item.useSettings(settings);
                     return FeedbackEntity.<FeedbackEntity>list("itemId = ?1 order by createdAt", item.id)
                             .chain(feedback -> AssignmentEntity.<AssignmentEntity>list("itemId", item.id)
                                     .invoke(assignments -> ItemCounters.recount(item, feedback, assignments))

@@ -147,7 +147,26 @@ public class Resolutions {
         });
     }
 
-    private static void fill(AnnotationEntity row, Annotation annotation, OffsetDateTime now, UUID eventId) {
+    /** The annotation resolved by the rule in force from the item's feedback (no adjudication). */
+    public static Annotation resolved(UUID id, ItemEntity item, Evaluation evaluation, List<FeedbackEntity> feedback,
+            ResolutionSettings settings, MetricValue value, OffsetDateTime now, UUID eventId) {
+        return annotation(id, item, evaluation, feedback, settings, value, null, 1, now, now, eventId);
+    }
+
+    /**
+     * An annotation imported as resolved: the value of the file, no rule; every feedback on the item is kept as a
+     * critique. {@code revision} and {@code resolvedAt} continue an existing annotation when the import changes it.
+     */
+    public static Annotation imported(UUID id, ItemEntity item, Evaluation evaluation, List<FeedbackEntity> feedback,
+            MetricValue value, double tolerance, int revision, OffsetDateTime resolvedAt, OffsetDateTime now,
+            UUID eventId) {
+        ResolutionSettings noRule = ResolutionSettings.newBuilder().setNumericTolerance(tolerance).build();
+        return annotation(id, item, evaluation, feedback, noRule, value, null, revision, resolvedAt, now, eventId)
+                .toBuilder().setSource(Annotation.Source.SOURCE_IMPORT).build();
+    }
+
+    /** The columns of an annotation row that follow its content. */
+    public static void fill(AnnotationEntity row, Annotation annotation, OffsetDateTime now, UUID eventId) {
         row.judgeCorrect = annotation.getJudgeCorrect();
         row.revision = annotation.getRevision();
         row.content = annotation.toByteArray();
