@@ -200,6 +200,10 @@ final class Schemas {
         if (a.isNumber() && b.isNumber()) {
             return a.decimalValue().compareTo(b.decimalValue()) == 0;
         }
+        if (a.isNumber() && b.isTextual()) {
+            // int-or-string fields (quantities, ports) accept both and keep the text
+            return a.asText().equals(b.asText());
+        }
         return a.equals(b);
     }
 
