@@ -217,6 +217,38 @@ class OverlaysTest {
 
     @ParameterizedTest
     @MethodSource("overlays")
+    void prometheusScrapesTheMetricsOfEveryServiceAndNothingElse(String overlay) {
+        List<JsonNode> monitors = ofKind(overlay, "ServiceMonitor");
+        assertEquals(1, monitors.size(), "one ServiceMonitor");
+        JsonNode spec = monitors.get(0).path("spec");
+        Map<String, String> matchLabels = strings(spec.path("selector").path("matchLabels"));
+        Set<String> scraped = new TreeSet<>();
+        for (JsonNode service : ofKind(overlay, "Service")) {
+            JsonNode labels = service.path("metadata").path("labels");
+            boolean selected = matches(matchLabels, labels);
+            for (JsonNode expression : spec.path("selector").path("matchExpressions")) {
+                assertEquals("In", expression.path("operator").asText(), "only In expressions are checked here");
+                Set<String> values = new TreeSet<>();
+                expression.path("values").forEach(v -> values.add(v.asText()));
+                selected &= values.contains(labels.path(expression.path("key").asText()).asText());
+            }
+            if (selected) {
+                scraped.add(service.path("metadata").path("name").asText());
+                for (JsonNode endpoint : spec.path("endpoints")) {
+                    boolean hasPort = false;
+                    for (JsonNode port : service.path("spec").path("ports")) {
+                        hasPort |= port.path("name").asText().equals(endpoint.path("port").asText());
+                    }
+                    assertTrue(hasPort, Schemas.nameOf(service) + " has the scraped port " + endpoint.path("port"));
+                    assertEquals("/q/metrics", endpoint.path("path").asText());
+                }
+            }
+        }
+        assertEquals(new TreeSet<>(SERVICES), scraped, "the Services the ServiceMonitor selects");
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
     void everyDeploymentHasADisruptionBudgetAndOneAutoscaler(String overlay) throws IOException {
         List<String> problems = new ArrayList<>();
         for (JsonNode deployment : ofKind(overlay, "Deployment")) {
