@@ -338,6 +338,52 @@ class OverlaysTest {
         assertEquals(List.of(), problems, overlay);
     }
 
+    /**
+     * A gRPC client a service configures (quarkus.grpc.clients.NAME.host in its application.properties, localhost for
+     * local runs) is pointed at the called service's Service and grpc port by the service's ConfigMaps.
+     */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void grpcClientsCallTheOtherServicesThroughTheirServices(String overlay) throws IOException {
+        List<String> problems = new ArrayList<>();
+        Pattern client = Pattern.compile("quarkus\\.grpc\\.clients\\.([a-z0-9-]+)\\.host");
+        for (String service : SERVICES) {
+            Properties config = properties(REPO.resolve(service).resolve("src/main/resources/application.properties"));
+            Map<String, String> environment = new HashMap<>();
+            JsonNode deployment = find(overlay, "Deployment", service);
+            for (JsonNode from : deployment.path("spec").path("template").path("spec").path("containers").path(0).path("envFrom")) {
+                JsonNode map = find(overlay, "ConfigMap", from.path("configMapRef").path("name").asText());
+                if (map != null) {
+                    environment.putAll(strings(map.path("data")));
+                }
+            }
+            for (String key : config.stringPropertyNames()) {
+                Matcher m = client.matcher(key);
+                if (!m.matches()) {
+                    continue;
+                }
+                String prefix = "QUARKUS_GRPC_CLIENTS_" + m.group(1).toUpperCase().replace('-', '_') + "_";
+                String host = environment.get(prefix + "HOST");
+                JsonNode target = host == null ? null : find(overlay, "Service", host);
+                if (target == null) {
+                    problems.add(service + ": " + prefix + "HOST names no Service of the overlay (" + host + ")");
+                    continue;
+                }
+                String grpcPort = null;
+                for (JsonNode port : target.path("spec").path("ports")) {
+                    if (port.path("name").asText().equals("grpc")) {
+                        grpcPort = port.path("port").asText();
+                    }
+                }
+                if (grpcPort == null || !grpcPort.equals(environment.get(prefix + "PORT"))) {
+                    problems.add(service + ": " + prefix + "PORT " + environment.get(prefix + "PORT") + " is not " + host
+                            + "'s grpc port " + grpcPort);
+                }
+            }
+        }
+        assertEquals(List.of(), problems, overlay);
+    }
+
     @ParameterizedTest
     @MethodSource("overlays")
     void everyReferencedConfigMapKeyExists(String overlay) {
