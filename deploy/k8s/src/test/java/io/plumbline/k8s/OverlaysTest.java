@@ -218,6 +218,12 @@ class OverlaysTest {
     @ParameterizedTest
     @MethodSource("overlays")
     void prometheusScrapesTheMetricsOfEveryServiceAndNothingElse(String overlay) {
+        for (JsonNode podMonitor : ofKind(overlay, "PodMonitor")) {
+            String scraped = podMonitor.path("spec").path("selector").path("matchLabels").path("strimzi.io/name").asText();
+            assertTrue(ofKind(overlay, "Kafka").stream().anyMatch(k -> scraped.equals(
+                            k.path("metadata").path("name").asText() + "-kafka-exporter") && k.path("spec").has("kafkaExporter")),
+                    Schemas.nameOf(podMonitor) + " scrapes the Kafka exporter of a Kafka that runs one");
+        }
         List<JsonNode> monitors = ofKind(overlay, "ServiceMonitor");
         assertEquals(1, monitors.size(), "one ServiceMonitor");
         JsonNode spec = monitors.get(0).path("spec");
@@ -522,10 +528,17 @@ class OverlaysTest {
                 }
             }
         }
+        // Besides our meters: the Kafka client's (Quarkus binds them), and the Kafka exporter's when the Kafka resource
+        // runs one and a PodMonitor scrapes it.
+        JsonNode kafka = ofKind("production", "Kafka").get(0);
+        String exporter = kafka.path("metadata").path("name").asText() + "-kafka-exporter";
+        boolean exporterScraped = kafka.path("spec").has("kafkaExporter") && ofKind("production", "PodMonitor").stream()
+                .anyMatch(m -> m.path("spec").path("selector").path("matchLabels").path("strimzi.io/name").asText().equals(exporter));
         Set<String> unknown = new TreeSet<>();
         for (String name : queried) {
             String base = name.replaceAll("_(total|seconds_bucket|seconds_count|seconds_sum|seconds_max|bucket|count|sum)$", "");
-            boolean known = registered.contains(base) || name.equals("kafka_consumer_fetch_manager_records_lag_max");
+            boolean known = registered.contains(base) || name.equals("kafka_consumer_fetch_manager_records_lag_max")
+                    || name.equals("kafka_consumergroup_lag") && exporterScraped;
             if (!known) {
                 unknown.add(name);
             }

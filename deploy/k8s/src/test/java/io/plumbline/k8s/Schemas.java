@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
@@ -54,6 +55,7 @@ final class Schemas {
             Map.entry("policy/v1 PodDisruptionBudget", PodDisruptionBudget.class),
             Map.entry("autoscaling/v2 HorizontalPodAutoscaler", HorizontalPodAutoscaler.class),
             Map.entry("monitoring.coreos.com/v1 ServiceMonitor", ServiceMonitor.class),
+            Map.entry("monitoring.coreos.com/v1 PodMonitor", PodMonitor.class),
             Map.entry("kafka.strimzi.io/v1beta2 Kafka", Kafka.class),
             Map.entry("kafka.strimzi.io/v1beta2 KafkaNodePool", KafkaNodePool.class),
             Map.entry("kafka.strimzi.io/v1beta2 KafkaTopic", KafkaTopic.class));
@@ -171,7 +173,8 @@ final class Schemas {
                 JsonNode back = read.path(field.getKey());
                 if (back.isMissingNode()) {
                     if (!isDefaultValue(field.getValue())) {
-                        problems.add("field " + path + "." + field.getKey() + " is not part of the schema (or was dropped)");
+                        problems.add("field " + path + "." + field.getKey() + " is not part of the schema, or the model"
+                                + " drops it (as Strimzi's do with a value equal to the default: leave it out)");
                     }
                 } else {
                     differences(field.getValue(), back, path + "." + field.getKey(), problems);
