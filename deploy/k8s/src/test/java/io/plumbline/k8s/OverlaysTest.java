@@ -311,8 +311,16 @@ class OverlaysTest {
                 .filter(p -> p.path("spec").path("roles").toString().contains("broker"))
                 .mapToInt(p -> p.path("spec").path("replicas").asInt()).sum();
         assertTrue(brokers > 0, "a node pool with brokers for " + cluster);
-        assertTrue(configValue(overlay, "plumbline-config", "KAFKA_BOOTSTRAP_SERVERS").startsWith(cluster + "-kafka-bootstrap."),
-                "the services use the Strimzi cluster's bootstrap Service");
+        // Fully qualified, with the overlay's namespace: KEDA's operator resolves it from its own namespace.
+        String namespace = kafkas.get(0).path("metadata").path("namespace").asText();
+        Set<String> bootstraps = new TreeSet<>();
+        for (JsonNode listener : kafkas.get(0).path("spec").path("kafka").path("listeners")) {
+            if (listener.path("type").asText().equals("internal") && !listener.path("tls").asBoolean()) {
+                bootstraps.add(cluster + "-kafka-bootstrap." + namespace + ".svc:" + listener.path("port").asText());
+            }
+        }
+        assertTrue(bootstraps.contains(configValue(overlay, "plumbline-config", "KAFKA_BOOTSTRAP_SERVERS")),
+                "the services use a plain internal listener of the Strimzi cluster: one of " + bootstraps);
 
         Map<String, Integer> expected = new TreeMap<>();
         for (Topic topic : Topic.values()) {
