@@ -433,6 +433,59 @@ class OverlaysTest {
     }
 
     /**
+     * Every PLUMBLINE_* variable a ConfigMap sets is a property the services know: one in the README's configuration
+     * tables or in a service's application.properties (or one the Deployments only use to build other values, $(NAME)).
+     */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void configMapsSetOnlyPropertiesTheServicesKnow(String overlay) throws IOException {
+        List<Pattern> known = new ArrayList<>();
+        String readme = Files.readString(REPO.resolve("README.md"));
+        Matcher row = Pattern.compile("(?m)^\\|\\s*(`plumbline\\.[^|]*)\\|").matcher(readme);
+        while (row.find()) {
+            String first = null;
+            for (Matcher name = Pattern.compile("`([^`]+)`").matcher(row.group(1)); name.find(); ) {
+                String property = name.group(1);
+                if (property.startsWith(".") && first != null) {
+                    property = first.substring(0, first.lastIndexOf('.')) + property;
+                } else if (!property.startsWith("plumbline.")) {
+                    continue;
+                }
+                first = first == null ? property : first;
+                known.add(environmentPattern(property));
+            }
+        }
+        for (String module : Stream.concat(Stream.of("common"), SERVICES.stream()).toList()) {
+            Path file = REPO.resolve(module).resolve("src/main/resources/application.properties");
+            if (Files.exists(file)) {
+                for (String key : properties(file).stringPropertyNames()) {
+                    known.add(environmentPattern(key.replaceFirst("^%[^.]+\\.", "")));
+                }
+            }
+        }
+        String deployments = ofKind(overlay, "Deployment").toString();
+        List<String> unknown = new ArrayList<>();
+        for (JsonNode config : ofKind(overlay, "ConfigMap")) {
+            config.path("data").fieldNames().forEachRemaining(key -> {
+                if (key.startsWith("PLUMBLINE_") && !deployments.contains("$(" + key + ")")
+                        && known.stream().noneMatch(p -> p.matcher(key).matches())) {
+                    unknown.add(Schemas.nameOf(config) + ": " + key);
+                }
+            });
+        }
+        assertEquals(List.of(), unknown, overlay + ": variables no service reads (misspelled?)");
+    }
+
+    /** The environment variable name of a property (Quarkus: upper case, every other character '_'); {@code <x>} any. */
+    private static Pattern environmentPattern(String property) {
+        StringBuilder regex = new StringBuilder();
+        for (String part : property.split("(?=<)|(?<=>)")) {
+            regex.append(part.startsWith("<") ? "[A-Z0-9_]+" : Pattern.quote(part.toUpperCase().replaceAll("[^A-Z0-9]", "_")));
+        }
+        return Pattern.compile(regex.toString());
+    }
+
+    /**
      * Every Secret a pod reads must exist when the overlay is applied: defined by it (dev ships placeholders), written by
      * an operator it deploys (CloudNativePG's {@code <cluster>-app}), or, for production, which ships no Secret, listed in
      * the README's "Deploying to Kubernetes" table of Secrets to create.
