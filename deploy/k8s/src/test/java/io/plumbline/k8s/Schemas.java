@@ -35,6 +35,7 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -95,6 +96,50 @@ final class Schemas {
             }
         } else {
             problems.add("no schema known for " + type + " (add a model or a vendored CRD to " + Schemas.class.getName() + ")");
+        }
+        problems.addAll(names(object));
+        return problems;
+    }
+
+    private static final Pattern DNS_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern LABEL_VALUE =
+            Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
+    private static final Pattern PORT_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+
+    /** The API server's rules for names the schemas only type as strings: object names, labels, port names. */
+    private static List<String> names(JsonNode object) {
+        List<String> problems = new ArrayList<>();
+        String name = object.path("metadata").path("name").asText();
+        if (name.length() > 253 || !DNS_SUBDOMAIN.matcher(name).matches()) {
+            problems.add("metadata.name '" + name + "' is not a DNS subdomain");
+        }
+        List<JsonNode> labelMaps = new ArrayList<>();
+        labelMaps.add(object.path("metadata").path("labels"));
+        labelMaps.add(object.path("spec").path("template").path("metadata").path("labels"));
+        for (JsonNode labels : labelMaps) {
+            labels.fields().forEachRemaining(label -> {
+                String key = label.getKey();
+                String keyName = key.substring(key.indexOf('/') + 1);
+                if (keyName.isEmpty() || keyName.length() > 63 || !LABEL_VALUE.matcher(keyName).matches()
+                        || key.contains("/") && !DNS_SUBDOMAIN.matcher(key.substring(0, key.indexOf('/'))).matches()) {
+                    problems.add("label key '" + key + "' is not valid");
+                }
+                String value = label.getValue().asText();
+                if (!label.getValue().isTextual() || value.length() > 63 || !LABEL_VALUE.matcher(value).matches()) {
+                    problems.add("label " + key + " has an invalid value '" + value + "'");
+                }
+            });
+        }
+        List<JsonNode> ports = new ArrayList<>();
+        object.path("spec").path("ports").forEach(ports::add);
+        object.path("spec").path("template").path("spec").path("containers").forEach(c -> c.path("ports").forEach(ports::add));
+        for (JsonNode port : ports) {
+            String portName = port.path("name").asText();
+            if (port.has("name") && (portName.length() > 15 || !PORT_NAME.matcher(portName).matches()
+                    || !portName.matches(".*[a-z].*"))) {
+                problems.add("port name '" + portName + "' is not an IANA service name (at most 15 characters: a-z, 0-9, -)");
+            }
         }
         return problems;
     }

@@ -138,6 +138,24 @@ class SchemasTest {
     }
 
     @Test
+    void namesTheApiServerRefusesAreRefused() {
+        String valid = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: judge-service, labels: {app.kubernetes.io/name: judge-service}}
+                spec:
+                  selector: {a: b}
+                  ports:
+                  - {name: otlp-grpc, port: 4317, targetPort: http}
+                """;
+        assertEquals(List.of(), schemas.validate(object(valid)));
+        assertRefused(valid.replace("{name: judge-service,", "{name: judge_service,"), "DNS subdomain");
+        assertRefused(valid.replace("{name: otlp-grpc,", "{name: opentelemetry-grpc,"), "IANA service name");
+        assertRefused(valid.replace("app.kubernetes.io/name: judge-service}", "app.kubernetes.io/name: judge service}"),
+                "invalid value");
+    }
+
+    @Test
     void aKindWithoutASchemaIsRefused() {
         assertRefused("""
                 apiVersion: example.com/v1
