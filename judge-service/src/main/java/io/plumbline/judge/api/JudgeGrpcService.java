@@ -9,6 +9,8 @@ import io.plumbline.proto.judge.v1.EvaluateResponse;
 import io.plumbline.proto.judge.v1.EvaluateResult;
 import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.GetEvaluationRequest;
+import io.plumbline.proto.judge.v1.GetRecordSnapshotRequest;
+import io.plumbline.proto.judge.v1.RecordSnapshot;
 import io.plumbline.proto.judge.v1.ListEvaluationsRequest;
 import io.plumbline.proto.judge.v1.ListEvaluationsResponse;
 import io.plumbline.proto.judge.v1.MutinyJudgeGrpc;
@@ -34,6 +36,11 @@ public class JudgeGrpcService extends MutinyJudgeGrpc.JudgeImplBase {
     @Override
     public Uni<Evaluation> getEvaluation(GetEvaluationRequest request) {
         return call(() -> evaluations.get(request));
+    }
+
+    @Override
+    public Uni<RecordSnapshot> getRecordSnapshot(GetRecordSnapshotRequest request) {
+        return call(() -> evaluations.snapshot(request));
     }
 
     @Override

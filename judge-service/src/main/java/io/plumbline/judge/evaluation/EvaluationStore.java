@@ -8,6 +8,7 @@ import io.plumbline.common.outbox.Outbox;
 import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.EvaluationEvent;
 import io.plumbline.proto.judge.v1.GetEvaluationRequest;
+import io.plumbline.proto.judge.v1.GetRecordSnapshotRequest;
 import io.plumbline.proto.judge.v1.ListEvaluationsRequest;
 import io.plumbline.proto.judge.v1.ListEvaluationsResponse;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
@@ -90,6 +91,32 @@ public class EvaluationStore {
         });
     }
 
+    /** The snapshot an evaluation judged, or the newest stored snapshot of a record. */
+    @WithSession
+    public Uni<RecordSnapshot> snapshot(GetRecordSnapshotRequest request) {
+        Uni<EvaluationEntity> row = switch (request.getTargetCase()) {
+            case EVALUATION_ID -> EvaluationEntity.<EvaluationEntity>findById(uuid(request.getEvaluationId(), "evaluation_id"))
+                    .map(found -> found != null && found.projectId.equals(request.getProjectId()) ? found : null);
+            case RECORD -> {
+                if (request.getRecord().getRecordId().isEmpty()) {
+                    throw ApiException.invalid("record.record_id", "is required");
+                }
+                yield EvaluationEntity.<EvaluationEntity>find("projectId = ?1 and recordId = ?2 and level = ?3"
+                                + " order by createdAt desc", request.getProjectId(), request.getRecord().getRecordId(),
+                        request.getRecord().getLevel().name()).firstResult();
+            }
+            case TARGET_NOT_SET -> throw ApiException.invalid("target", "evaluation_id or record is required");
+        };
+        return row.map(found -> {
+            if (found == null) {
+                throw ApiException.notFound("no stored snapshot for " + (request.hasRecord()
+                        ? "record " + request.getRecord().getRecordId() : "evaluation " + request.getEvaluationId())
+                        + " in project \"" + request.getProjectId() + "\"");
+            }
+            return ProtoJson.parseBytes(found.snapshot, RecordSnapshot.getDefaultInstance());
+        });
+    }
+
     /** Newest first; filters combine with AND. */
     @WithSession
     public Uni<ListEvaluationsResponse> list(ListEvaluationsRequest request) {
@@ -109,6 +136,22 @@ public class EvaluationStore {
         if (!request.getRecordId().isEmpty()) {
             where.append(" and recordId = :record");
             params.put("record", request.getRecordId());
+        }
+        if (request.getLevel() != io.plumbline.proto.common.v1.Level.LEVEL_UNSPECIFIED) {
+            where.append(" and level = :level");
+            params.put("level", request.getLevel().name());
+        }
+        if (!request.getTraceId().isEmpty()) {
+            where.append(" and traceId = :trace");
+            params.put("trace", request.getTraceId());
+        }
+        if (!request.getSessionId().isEmpty()) {
+            where.append(" and sessionId = :session");
+            params.put("session", request.getSessionId());
+        }
+        if (!request.getOriginsList().isEmpty()) {
+            where.append(" and origin in :origins");
+            params.put("origins", request.getOriginsList().stream().map(Enum::name).toList());
         }
         if (!request.getStatusesList().isEmpty()) {
             where.append(" and status in :statuses");

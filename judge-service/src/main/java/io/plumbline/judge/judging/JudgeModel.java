@@ -3,7 +3,9 @@ package io.plumbline.judge.judging;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Duration;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.plumbline.common.api.ProtoJson;
+import io.plumbline.judge.budget.PriceTable;
 import io.plumbline.common.llm.LlmAnswer;
 import io.plumbline.common.llm.LlmCall;
 import io.plumbline.common.llm.LlmCallFailed;
@@ -32,9 +34,13 @@ public class JudgeModel {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LlmGateway llm;
+    private final PriceTable prices;
+    private final MeterRegistry meters;
 
-    JudgeModel(LlmGateway llm) {
+    JudgeModel(LlmGateway llm, PriceTable prices, MeterRegistry meters) {
         this.llm = llm;
+        this.prices = prices;
+        this.meters = meters;
     }
 
     /** What judges: a metric version (or a draft) and the model. */
@@ -87,9 +93,26 @@ public class JudgeModel {
                 })
                 .onFailure(failure -> failure instanceof LlmCallFailed call && !call.isTransient())
                 .recoverWithItem(failure -> evaluation.setStatus(Evaluation.Status.STATUS_ERROR).setError(failure.getMessage()))
-                .map(builder -> builder.setLatency(Duration.newBuilder()
-                        .setSeconds((System.nanoTime() - start) / 1_000_000_000)
-                        .setNanos((int) ((System.nanoTime() - start) % 1_000_000_000))).build());
+                .map(builder -> {
+                    long elapsed = System.nanoTime() - start;
+                    builder.setLatency(Duration.newBuilder().setSeconds(elapsed / 1_000_000_000)
+                            .setNanos((int) (elapsed % 1_000_000_000)));
+                    builder.setCostUsd(prices.cost(judge.model().getModel(), builder.getPromptTokens(),
+                            builder.getCompletionTokens()));
+                    count(judge, builder);
+                    return builder.build();
+                });
+    }
+
+    /** Tokens and cost on the Prometheus endpoint, per metric and judge model. */
+    private void count(Judge judge, Evaluation.Builder evaluation) {
+        String metric = judge.metricName();
+        String model = judge.model().getModel();
+        meters.counter("plumbline.judge.tokens", "metric", metric, "model", model, "kind", "prompt")
+                .increment(evaluation.getPromptTokens());
+        meters.counter("plumbline.judge.tokens", "metric", metric, "model", model, "kind", "completion")
+                .increment(evaluation.getCompletionTokens());
+        meters.counter("plumbline.judge.cost.usd", "metric", metric, "model", model).increment(evaluation.getCostUsd());
     }
 
     private static LlmCall call(Judge judge, String prompt) {

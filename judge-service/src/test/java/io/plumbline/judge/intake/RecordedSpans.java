@@ -1,6 +1,6 @@
 package io.plumbline.judge.intake;
 
-import io.plumbline.judge.judging.SpanJudging;
+import io.plumbline.judge.assembly.SpanAssembly;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.inject.Alternative;
 
@@ -18,17 +18,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Observes what the intake hands on (kept by trace id, so tests can check decoding and normalization), then hands it to
- * the span judging as production does. (Not a stand-in for infrastructure: Kafka and the receivers are real.)
+ * the assembly as production does. (Not a stand-in for infrastructure: Kafka and the receivers are real.)
  */
 @Alternative
 @Priority(1)
 @ApplicationScoped
 public class RecordedSpans implements NormalizedSpanHandler {
 
-    private final SpanJudging judging;
+    private final SpanAssembly assembly;
 
-    RecordedSpans(SpanJudging judging) {
-        this.judging = judging;
+    RecordedSpans(SpanAssembly assembly) {
+        this.assembly = assembly;
     }
 
     private final Map<String, List<NormalizedSpan>> byTrace = new ConcurrentHashMap<>();
@@ -38,7 +38,7 @@ public class RecordedSpans implements NormalizedSpanHandler {
         for (NormalizedSpan span : spans) {
             byTrace.computeIfAbsent(span.traceId(), t -> new CopyOnWriteArrayList<>()).add(span);
         }
-        return judging.handle(spans);
+        return assembly.handle(spans);
     }
 
     /** Waits until {@code count} spans of the trace were handed on; returns them in arrival order. */

@@ -1,0 +1,230 @@
+package io.plumbline.judge.assembly;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.plumbline.common.api.ProtoJson;
+import io.plumbline.judge.judging.RecordJudging;
+import io.plumbline.proto.common.v1.Level;
+import io.plumbline.proto.judge.v1.RecordSnapshot;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Closes idle traces and sessions into assembled records, and judges assembled records with the trace and session
+ * metrics. Safe with any number of replicas and restarts:
+ * <ul>
+ * <li>closing takes idle rows with {@code FOR UPDATE SKIP LOCKED}, and in the same transaction stores the record
+ * (primary key on project, level and record id: assembled once) and marks the rows closed;</li>
+ * <li>judging claims pending records with a lease ({@code claimed_until}), judges them, and marks them judged; a
+ * replica that dies mid-way leaves its claim to expire, and the next one finds the evaluations already stored
+ * (skipped, not judged again).</li>
+ * </ul>
+ * Idleness is measured on the database clock (arrival of the last span), one clock for every replica.
+ */
+@ApplicationScoped
+public class AssemblyCloser {
+
+    private static final Logger LOG = Logger.getLogger(AssemblyCloser.class);
+
+    private final Pool pool;
+    private final AssemblyConfig config;
+    private final RecordJudging judging;
+    private final MeterRegistry meters;
+    private final int concurrency;
+
+    AssemblyCloser(Pool pool, AssemblyConfig config, RecordJudging judging, MeterRegistry meters,
+            @ConfigProperty(name = "plumbline.judging.concurrency", defaultValue = "16") int concurrency) {
+        this.pool = pool;
+        this.config = config;
+        this.judging = judging;
+        this.meters = meters;
+        this.concurrency = concurrency;
+    }
+
+    @Scheduled(every = "${plumbline.assembly.close-interval:1s}", delayed = "${plumbline.assembly.close-interval:1s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> closeIdle() {
+        return closeTraces().chain(this::closeSessions)
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.warnf("Closing idle traces and sessions failed, trying again later: %s", failure.toString());
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
+    @Scheduled(every = "${plumbline.assembly.close-interval:1s}", delayed = "${plumbline.assembly.close-interval:1s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> judgeAssembled() {
+        return claim().chain(records -> Multi.createFrom().iterable(records)
+                        .onItem().transformToUni(record -> judging.judge(record, concurrency)
+                                .chain(() -> markJudged(record)))
+                        .merge(concurrency).collect().last())
+                .replaceWithVoid()
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.warnf("Judging assembled records failed, trying again after the lease: %s", failure.toString());
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
+    /** Assembles idle traces; repeats while full batches come back. */
+    private Uni<Void> closeTraces() {
+        return pool.withTransaction(connection -> connection.preparedQuery("""
+                        select trace_id, project_id from assembly_trace
+                        where closed_at is null
+                          and ((root_ended and last_span_at < now() - make_interval(secs => $1))
+                               or last_span_at < now() - make_interval(secs => $2))
+                        order by last_span_at limit $3 for update skip locked""")
+                .execute(Tuple.of(seconds(config.traceIdleGap()), seconds(config.orphanTraceGap()), config.batchSize()))
+                .chain(rows -> {
+                    Map<String, String> projects = new LinkedHashMap<>();
+                    rows.forEach(row -> projects.put(row.getString("trace_id"), row.getString("project_id")));
+                    if (projects.isEmpty()) {
+                        return Uni.createFrom().item(0);
+                    }
+                    String[] traceIds = projects.keySet().toArray(String[]::new);
+                    return spans(connection, "select trace_id, root, snapshot from assembly_span where trace_id = any($1)"
+                                    + " order by start_ns, span_id", Tuple.of((Object) traceIds))
+                            .chain(spans -> {
+                                Map<String, List<RecordAssembler.StoredSpan>> byTrace = new LinkedHashMap<>();
+                                spans.forEach(s -> byTrace.computeIfAbsent(s.traceId(), t -> new ArrayList<>()).add(s));
+                                List<RecordSnapshot> records = byTrace.entrySet().stream().map(e -> RecordAssembler.trace(
+                                        projects.get(e.getKey()), e.getKey(), e.getValue(), config.maxRecordBytes())).toList();
+                                return storeRecords(connection, records)
+                                        .chain(() -> connection.preparedQuery(
+                                                        "update assembly_trace set closed_at = now() where trace_id = any($1)")
+                                                .execute(Tuple.of((Object) traceIds)))
+                                        .replaceWith(traceIds.length);
+                            });
+                }))
+                .chain(closed -> closed >= config.batchSize() ? closeTraces() : Uni.createFrom().voidItem());
+    }
+
+    /** Closes sessions that went idle, or were ended and their traces went idle; repeats while full batches come back. */
+    private Uni<Void> closeSessions() {
+        return pool.withTransaction(connection -> connection.preparedQuery("""
+                        select project_id, session_id from assembly_session
+                        where closed_at is null
+                          and ((ended and last_span_at < now() - make_interval(secs => $1))
+                               or last_span_at < now() - make_interval(secs => $2))
+                        order by last_span_at limit $3 for update skip locked""")
+                .execute(Tuple.of(seconds(config.traceIdleGap()), seconds(config.sessionIdleGap()), config.batchSize()))
+                .chain(rows -> {
+                    List<String[]> sessions = new ArrayList<>();
+                    rows.forEach(row -> sessions.add(new String[] {row.getString("project_id"), row.getString("session_id")}));
+                    return Multi.createFrom().iterable(sessions)
+                            .onItem().transformToUniAndConcatenate(session -> closeSession(connection, session[0], session[1]))
+                            .collect().asList().replaceWith(sessions.size());
+                }))
+                .chain(closed -> closed >= config.batchSize() ? closeSessions() : Uni.createFrom().voidItem());
+    }
+
+    private Uni<Void> closeSession(SqlConnection connection, String projectId, String sessionId) {
+        return spans(connection, """
+                        select s.trace_id, s.root, s.snapshot from assembly_span s join assembly_trace t using (trace_id)
+                        where t.project_id = $1 and t.session_id = $2 order by s.start_ns, s.span_id""",
+                        Tuple.of(projectId, sessionId))
+                .chain(spans -> (spans.isEmpty() ? Uni.createFrom().voidItem()
+                        : storeRecords(connection, List.of(RecordAssembler.session(projectId, sessionId, spans,
+                                config.maxRecordBytes()))))
+                        .chain(() -> connection.preparedQuery("update assembly_session set closed_at = now()"
+                                + " where project_id = $1 and session_id = $2").execute(Tuple.of(projectId, sessionId))))
+                .replaceWithVoid();
+    }
+
+    private Uni<List<RecordAssembler.StoredSpan>> spans(SqlConnection connection, String sql, Tuple parameters) {
+        return connection.preparedQuery(sql).execute(parameters).map(rows -> {
+            List<RecordAssembler.StoredSpan> spans = new ArrayList<>();
+            for (Row row : rows) {
+                spans.add(new RecordAssembler.StoredSpan(row.getString("trace_id"), row.getBoolean("root"),
+                        ProtoJson.parseBytes(row.getBuffer("snapshot").getBytes(), RecordSnapshot.getDefaultInstance())));
+            }
+            return spans;
+        });
+    }
+
+    private Uni<Void> storeRecords(SqlConnection connection, List<RecordSnapshot> records) {
+        if (records.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Multi.createFrom().iterable(records).onItem().transformToUniAndConcatenate(record -> connection
+                        .preparedQuery("insert into assembled_record (project_id, level, record_id, snapshot, closed_at)"
+                                + " values ($1, $2, $3, $4, now()) on conflict do nothing")
+                        .execute(Tuple.of(record.getRecord().getProjectId(), record.getRecord().getLevel().name(),
+                                record.getRecord().getRecordId(), Buffer.buffer(record.toByteArray())))
+                        .invoke(rows -> {
+                            String level = record.getRecord().getLevel() == Level.LEVEL_TRACE ? "trace" : "session";
+                            if (rows.rowCount() == 1) {
+                                meters.counter("plumbline.assembly.records", "level", level).increment();
+                            } else {
+                                // spans of a record assembled earlier came after its state was forgotten
+                                meters.counter("plumbline.assembly.late.records", "level", level).increment();
+                            }
+                        }))
+                .collect().last().replaceWithVoid();
+    }
+
+    /** Claims pending assembled records for judging (a lease, so that a dead replica's claim runs out). */
+    private Uni<List<RecordSnapshot>> claim() {
+        return pool.preparedQuery("""
+                        update assembled_record set claimed_until = now() + make_interval(secs => $1)
+                        where (project_id, level, record_id) in (
+                            select project_id, level, record_id from assembled_record
+                            where judged_at is null and (claimed_until is null or claimed_until < now())
+                            order by closed_at limit $2 for update skip locked)
+                        returning snapshot""")
+                .execute(Tuple.of(seconds(config.judgeLease()), config.batchSize()))
+                .map(rows -> {
+                    List<RecordSnapshot> records = new ArrayList<>();
+                    rows.forEach(row -> records.add(ProtoJson.parseBytes(row.getBuffer("snapshot").getBytes(),
+                            RecordSnapshot.getDefaultInstance())));
+                    return records;
+                });
+    }
+
+    private Uni<Void> markJudged(RecordSnapshot record) {
+        return pool.preparedQuery("update assembled_record set judged_at = now()"
+                        + " where project_id = $1 and level = $2 and record_id = $3")
+                .execute(Tuple.of(record.getRecord().getProjectId(), record.getRecord().getLevel().name(),
+                        record.getRecord().getRecordId()))
+                .replaceWithVoid();
+    }
+
+    /** Forgets the assembly state of traces and sessions closed longer than the retention ago. */
+    @Scheduled(every = "10m", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> forgetOld() {
+        double retention = seconds(config.retention());
+        return pool.withTransaction(connection -> connection.preparedQuery("""
+                        delete from assembly_span where trace_id in (
+                            select trace_id from assembly_trace t where closed_at < now() - make_interval(secs => $1)
+                              and (session_id = '' or exists (select 1 from assembly_session s
+                                   where s.project_id = t.project_id and s.session_id = t.session_id
+                                     and s.closed_at < now() - make_interval(secs => $1))))""")
+                .execute(Tuple.of(retention))
+                .chain(() -> connection.preparedQuery("""
+                        delete from assembly_trace t where closed_at < now() - make_interval(secs => $1)
+                          and not exists (select 1 from assembly_span s where s.trace_id = t.trace_id)""")
+                        .execute(Tuple.of(retention)))
+                .chain(() -> connection.preparedQuery("delete from assembly_session where closed_at < now()"
+                        + " - make_interval(secs => $1)").execute(Tuple.of(retention))))
+                .replaceWithVoid()
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.warnf("Forgetting old assembly state failed, trying again later: %s", failure.toString());
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
+    private static double seconds(java.time.Duration duration) {
+        return duration.toMillis() / 1000.0;
+    }
+}

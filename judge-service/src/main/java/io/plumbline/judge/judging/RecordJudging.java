@@ -1,0 +1,148 @@
+package io.plumbline.judge.judging;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.plumbline.common.llm.LlmCallFailed;
+import io.plumbline.judge.budget.Budgets;
+import io.plumbline.judge.catalog.MetricCatalog;
+import io.plumbline.judge.evaluation.EvaluationStore;
+import io.plumbline.judge.matching.Bindings;
+import io.plumbline.proto.common.v1.Level;
+import io.plumbline.proto.common.v1.MetricVersionRef;
+import io.plumbline.proto.judge.v1.Evaluation;
+import io.plumbline.proto.judge.v1.RecordSnapshot;
+import io.plumbline.proto.judge.v1.SourceConvention;
+import io.plumbline.proto.registry.v1.Binding;
+import io.plumbline.proto.registry.v1.VersionContent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.VertxContext;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Judges one record from the stream (span, trace or session) with every published metric of its level and project
+ * whose binding selects it (matchers, then deterministic sampling), within the binding's daily token budget. Each
+ * evaluation is stored and emitted once: a version that already judged the same content of the record is not asked
+ * again, and storing is idempotent on (version, record, content hash). A provider that stays unavailable holds the
+ * record (retried with backoff until it answers), nothing is lost. Records without GenAI content are skipped and
+ * counted.
+ */
+@ApplicationScoped
+public class RecordJudging {
+
+    private static final Logger LOG = Logger.getLogger(RecordJudging.class);
+
+    private final MetricCatalog catalog;
+    private final JudgeModel judgeModel;
+    private final EvaluationStore store;
+    private final Budgets budgets;
+    private final MeterRegistry meters;
+    private final Vertx vertx;
+
+    RecordJudging(MetricCatalog catalog, JudgeModel judgeModel, EvaluationStore store, Budgets budgets,
+            MeterRegistry meters, Vertx vertx) {
+        this.vertx = vertx;
+        this.catalog = catalog;
+        this.judgeModel = judgeModel;
+        this.store = store;
+        this.budgets = budgets;
+        this.meters = meters;
+    }
+
+    /** The judgments the record is due: one per published metric of its level whose binding selects it. */
+    public List<Work> due(RecordSnapshot record) {
+        Level level = record.getRecord().getLevel();
+        List<MetricCatalog.Published> metrics = catalog.published().stream()
+                .filter(p -> p.metric().getLevel() == level && p.metric().getBindingsCount() > 0
+                        && p.metric().getProjectId().equals(record.getRecord().getProjectId()))
+                .toList();
+        if (metrics.isEmpty()) {
+            return List.of();
+        }
+        if (record.getConvention() == SourceConvention.SOURCE_CONVENTION_UNSPECIFIED) {
+            meters.counter("plumbline.judge.records.skipped", "level", levelTag(level), "reason", "no_genai_content")
+                    .increment();
+            return List.of();
+        }
+        return metrics.stream().flatMap(p -> Bindings.selecting(p.metric().getBindingsList(), p.metric().getId(), record)
+                .map(binding -> new Work(record, p, binding)).stream()).toList();
+    }
+
+    /** Judges the record with every metric due, {@code concurrency} at a time. */
+    public Uni<Void> judge(RecordSnapshot record, int concurrency) {
+        List<Work> due = due(record);
+        if (due.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Multi.createFrom().iterable(due).onItem().transformToUni(this::judge).merge(concurrency)
+                .collect().last().replaceWithVoid();
+    }
+
+    /** One record to be judged by one metric, selected by one binding. */
+    public record Work(RecordSnapshot record, MetricCatalog.Published metric, Binding binding) {
+    }
+
+    /**
+     * Judges on a Vert.x context of its own: judgments run concurrently, and each needs its own database session (a
+     * Hibernate Reactive session is bound to the context and must not be used by two operations at once).
+     */
+    public Uni<Void> judge(Work work) {
+        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        VertxContextSafetyToggle.setContextSafe(context, true);
+        return Uni.createFrom().emitter(emitter -> context.runOnContext(ignored -> Uni.createFrom()
+                .deferred(() -> judgeHere(work)).subscribe().with(emitter::complete, emitter::fail)));
+    }
+
+    private Uni<Void> judgeHere(Work work) {
+        var metric = work.metric().metric();
+        var version = work.metric().version();
+        var record = work.record();
+        return store.existing(metric.getId(), version.getVersion(), record.getRecord().getRecordId(), record.getContentHash())
+                .chain(earlier -> earlier != null ? Uni.createFrom().voidItem()
+                        : budgets.allows(metric.getProjectId(), metric.getId(), work.binding()).chain(allowed -> {
+                            if (!allowed) {
+                                return budgets.skipped(metric.getProjectId(), metric.getId(), metric.getName(),
+                                        work.binding());
+                            }
+                            return judgeAndStore(work);
+                        }));
+    }
+
+    private Uni<Void> judgeAndStore(Work work) {
+        var metric = work.metric().metric();
+        var version = work.metric().version();
+        var record = work.record();
+        var judge = new JudgeModel.Judge(metric.getProjectId(),
+                MetricVersionRef.newBuilder().setMetricId(metric.getId()).setVersion(version.getVersion()).build(),
+                metric.getName(), metric.getOutputType(),
+                VersionContent.newBuilder().setPromptTemplate(version.getPromptTemplate())
+                        .addAllGuidelines(version.getGuidelinesList()).addAllExamples(version.getExamplesList()).build(),
+                metric.getJudgeModel(), Evaluation.Origin.ORIGIN_STREAM, work.binding().getName());
+        return judgeModel.judge(judge, record)
+                .onFailure(LlmCallFailed.class).invoke(failure -> LOG.warnf(
+                        "Judging %s with %s waits for the provider: %s", record.getRecord().getRecordId(),
+                        metric.getName(), failure.getMessage()))
+                .onFailure(LlmCallFailed.class).retry().withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(60))
+                .indefinitely()
+                .chain(evaluation -> store.store(evaluation, record).chain(stored -> stored.getId().equals(evaluation.getId())
+                        ? budgets.spent(metric.getProjectId(), metric.getId(), metric.getName(), work.binding(), stored)
+                                .invoke(() -> meters.counter("plumbline.judge.evaluations", "metric", metric.getName(),
+                                        "level", levelTag(record.getRecord().getLevel()),
+                                        "status", stored.getStatus().name()).increment())
+                        : Uni.createFrom().voidItem()));
+    }
+
+    static String levelTag(Level level) {
+        return switch (level) {
+            case LEVEL_SPAN -> "span";
+            case LEVEL_TRACE -> "trace";
+            case LEVEL_SESSION -> "session";
+            default -> "unknown";
+        };
+    }
+}
