@@ -1,0 +1,91 @@
+package io.plumbline.console;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.AbstractStub;
+import io.grpc.stub.MetadataUtils;
+import io.plumbline.proto.common.v1.BooleanType;
+import io.plumbline.proto.common.v1.Level;
+import io.plumbline.proto.common.v1.MetricValue;
+import io.plumbline.proto.common.v1.MetricVersionRef;
+import io.plumbline.proto.common.v1.OutputType;
+import io.plumbline.proto.common.v1.RecordRef;
+import io.plumbline.proto.judge.v1.ChatMessage;
+import io.plumbline.proto.judge.v1.Evaluation;
+import io.plumbline.proto.judge.v1.EvaluationEvent;
+import io.plumbline.proto.judge.v1.MessageRole;
+import io.plumbline.proto.judge.v1.RecordContext;
+import io.plumbline.proto.judge.v1.RecordSnapshot;
+import io.plumbline.proto.judge.v1.RetrievedDocument;
+import io.plumbline.testing.KafkaBroker;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/** What the browser tests put into the services through their public interfaces: Kafka events and gRPC calls. */
+final class Fixtures {
+
+    /** The built-in preset answer_correctness (boolean, span level), version 1. */
+    static final String ANSWER_CORRECTNESS = "00000000-0000-4000-8000-000000000001";
+
+    private Fixtures() {
+    }
+
+    static ManagedChannel channel(String portKey) {
+        int port = ConfigProvider.getConfig().getValue(portKey, Integer.class);
+        return ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    }
+
+    static <S extends AbstractStub<S>> S as(String apiKey, S stub) {
+        Metadata metadata = new Metadata();
+        metadata.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), apiKey);
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(metadata));
+    }
+
+    /** An evaluation of answer_correctness v1 as the judge-service emits it, with the record it judged. */
+    static EvaluationEvent evaluation(String question, String answer, String document, boolean judgeValue, String reasoning) {
+        String traceId = UUID.randomUUID().toString().replace("-", "");
+        String spanId = traceId.substring(0, 16);
+        RecordRef record = RecordRef.newBuilder().setProjectId(ConsoleServices.PROJECT).setLevel(Level.LEVEL_SPAN)
+                .setRecordId(traceId + ":" + spanId).setTraceId(traceId).setSpanId(spanId).build();
+        Timestamp now = Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond()).build();
+        RecordSnapshot snapshot = RecordSnapshot.newBuilder().setRecord(record).setInput(question).setOutput(answer)
+                .setModel("gpt-4o-mini").setName("chat gpt-4o-mini")
+                .setContext(RecordContext.newBuilder().setSystemInstructions("You are Northwind's support assistant.")
+                        .addDocuments(RetrievedDocument.newBuilder().setId("kb-returns").setContent(document)))
+                .addMessages(ChatMessage.newBuilder().setRole(MessageRole.MESSAGE_ROLE_USER).setContent(question))
+                .addMessages(ChatMessage.newBuilder().setRole(MessageRole.MESSAGE_ROLE_ASSISTANT).setContent(answer)
+                        .setIsOutput(true))
+                .setStartTime(now).setEndTime(now).setContentHash(UUID.randomUUID().toString()).build();
+        Evaluation evaluation = Evaluation.newBuilder().setId(UUID.randomUUID().toString())
+                .setProjectId(ConsoleServices.PROJECT).setRecord(record)
+                .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(ANSWER_CORRECTNESS).setVersion(1))
+                .setMetricName("answer_correctness")
+                .setOutputType(OutputType.newBuilder().setBoolean(BooleanType.getDefaultInstance()))
+                .setValue(MetricValue.newBuilder().setBoolean(judgeValue)).setReasoning(reasoning)
+                .setStatus(Evaluation.Status.STATUS_OK).setOrigin(Evaluation.Origin.ORIGIN_STREAM)
+                .setContentHash(snapshot.getContentHash()).setCreateTime(now).setRecordEndTime(now).build();
+        return EvaluationEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setEventTime(now)
+                .setProjectId(ConsoleServices.PROJECT).setMetricId(ANSWER_CORRECTNESS).setEvaluation(evaluation)
+                .setSnapshot(snapshot).build();
+    }
+
+    static void publish(EvaluationEvent... events) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.shared().bootstrapServers());
+        try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            for (EvaluationEvent event : events) {
+                producer.send(new ProducerRecord<>("plumbline.evaluations", event.getMetricId(), event.toByteArray()));
+            }
+            producer.flush();
+        }
+    }
+}
