@@ -49,6 +49,7 @@ public final class Browser implements AutoCloseable {
 
     WebElement find(String css) {
         return new WebDriverWait(driver, Duration.ofSeconds(20))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                 .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(css)));
     }
 
@@ -60,6 +61,7 @@ public final class Browser implements AutoCloseable {
     Browser awaitText(String text) {
         try {
             new WebDriverWait(driver, Duration.ofSeconds(30))
+                    .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                     .until(d -> d.findElement(By.tagName("main")).getText().contains(text));
         } catch (org.openqa.selenium.TimeoutException e) {
             throw new AssertionError("'" + text + "' did not appear on " + driver.getCurrentUrl() + ", which shows:\n"
