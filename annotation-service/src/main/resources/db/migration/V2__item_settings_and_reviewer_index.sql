@@ -14,5 +14,14 @@ from (select item.id, coalesce(q.resolution_json, c.settings_json)::jsonb as set
       left join resolution_config c on c.project_id = item.project_id and c.metric_id = item.metric_id) s
 where s.id = i.id and s.settings is not null;
 
--- Progress per reviewer reads a reviewer's assignments in a project through their items.
+-- Progress per reviewer reads a reviewer's assignments through their items; this index replaces the one on the reviewer
+-- alone (one index less to maintain on every assignment).
 create index assignment_by_reviewer_item on assignment (reviewer_id, item_id);
+drop index assignment_by_reviewer;
+
+-- The rule that resolved an annotation, as a column: the resolutions-per-rule gauge counts by it.
+alter table annotation add column rule text not null default 'RESOLUTION_RULE_UNSPECIFIED';
+create index annotation_by_rule on annotation (project_id, rule);
+
+-- The queue gauges count unresolved items per queue and status; resolved items (the bulk) stay out of this index.
+create index review_item_unresolved on review_item (queue_id, status) where status <> 'STATUS_RESOLVED';

@@ -198,10 +198,4 @@ class BadInputTest {
         refused(Status.Code.NOT_FOUND, () -> as(stub, "key-root").getItem(GetItemRequest.newBuilder()
                 .setProjectId(project).setItemId(items.get(1).getId()).build()));
     }
-
-    @Test
-    void rpcsNotBuiltYetAnswerUnimplemented() {
-        refused(Status.Code.UNIMPLEMENTED, () -> as(stub, "key-root").getReviewerProgress(
-                io.plumbline.proto.annotation.v1.GetReviewerProgressRequest.newBuilder().setProjectId(newProject()).build()));
-    }
 }

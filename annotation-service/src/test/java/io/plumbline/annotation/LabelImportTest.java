@@ -13,7 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.plumbline.common.kafka.Topic;
+import io.plumbline.proto.annotation.v1.Annotation;
+import io.plumbline.proto.annotation.v1.AnnotationEvent;
 import io.plumbline.proto.annotation.v1.AnnotationsGrpc.AnnotationsBlockingStub;
+import io.plumbline.proto.annotation.v1.ResolutionRule;
+import io.plumbline.proto.annotation.v1.SubmitFeedbackRequest;
 import io.plumbline.proto.annotation.v1.GetItemRequest;
 import io.plumbline.proto.annotation.v1.ImportError;
 import io.plumbline.proto.annotation.v1.ImportLabelsRequest;
@@ -22,6 +27,7 @@ import io.plumbline.proto.annotation.v1.LabelFormat;
 import io.plumbline.proto.annotation.v1.ListAnnotationsRequest;
 import io.plumbline.proto.annotation.v1.ReviewItem;
 import io.plumbline.proto.annotation.v1.Verdict;
+import io.plumbline.testing.KafkaTestConsumer;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.List;
@@ -142,5 +148,76 @@ class LabelImportTest {
         assertEquals(List.of("dave", "erin", "root", "zoe@spreadsheet"), rest.getReviewersList().stream()
                 .map(io.plumbline.proto.annotation.v1.Reviewer::getId).toList(), "outsider has no access here");
         assertTrue(rest.getReviewers(3).getImportedOnly());
+    }
+
+    @Test
+    void labelsImportedAsResolvedBecomeAnnotationsAtOnceAndAChangeSupersedesTheEarlierEvent() {
+        String project = newProject();
+        String metric = newMetric();
+        AnnotationsBlockingStub root = as(stub, "key-root");
+        List<ReviewItem> items = itemsFor(root, project, metric, BOOLEAN, bool(true), bool(true));
+        try (var events = KafkaTestConsumer.fromNow(Topic.ANNOTATIONS.topicName())) {
+            // The first item is resolved by a review; the import makes it false, the second item true at once.
+            as(stub, "key-bob").submitFeedback(SubmitFeedbackRequest.newBuilder().setProjectId(project)
+                    .setItemId(items.get(0).getId()).setVerdict(Verdict.VERDICT_CORRECT).build());
+            String e1 = items.get(0).getEvaluation().getId();
+            String e2 = items.get(1).getEvaluation().getId();
+            String csv = "evaluation_id,reviewer,value,critique\n"
+                    + e1 + ",zoe@spreadsheet,false,\"" + Fixtures.GOOD_CRITIQUE + "\"\n"
+                    + e2 + ",zoe@spreadsheet,true,\n"
+                    + e2 + ",yan@spreadsheet,true,\n";
+            ImportLabelsRequest request = ImportLabelsRequest.newBuilder().setProjectId(project)
+                    .setFormat(LabelFormat.LABEL_FORMAT_CSV).setContent(ByteString.copyFromUtf8(csv))
+                    .setAsResolved(true).build();
+            ImportLabelsResponse response = root.importLabels(request);
+            assertEquals(1, response.getImported(), "a new annotation");
+            assertEquals(1, response.getUpdated(), "a changed one");
+            assertEquals(1, response.getItemsResolved());
+            assertEquals(List.of(4L), response.getErrorsList().stream().map(ImportError::getLine).toList());
+            assertTrue(response.getErrors(0).getReason().contains("one row per evaluation"), response.toString());
+
+            List<AnnotationEvent> sent = Fixtures.annotationEvents(events, metric, 3);
+            AnnotationEvent reviewed = sent.get(0);
+            AnnotationEvent changed = sent.stream().filter(e -> e.getAnnotation().getEvaluationId().equals(e1)
+                    && e.getType() == AnnotationEvent.Type.TYPE_RESOLUTION_CHANGED).findFirst().orElseThrow();
+            assertEquals(reviewed.getEventId(), changed.getSupersedesEventId());
+            assertEquals(2, changed.getAnnotation().getRevision());
+            assertEquals(bool(false), changed.getAnnotation().getExpectedValue());
+            assertEquals(Annotation.Source.SOURCE_IMPORT, changed.getAnnotation().getSource());
+            assertEquals(ResolutionRule.RESOLUTION_RULE_UNSPECIFIED, changed.getAnnotation().getRule());
+            assertEquals(List.of("bob", "zoe@spreadsheet"), changed.getAnnotation().getReviewerIdsList());
+            AnnotationEvent imported = sent.stream().filter(e -> e.getAnnotation().getEvaluationId().equals(e2))
+                    .findFirst().orElseThrow();
+            assertEquals(AnnotationEvent.Type.TYPE_RESOLVED, imported.getType());
+            assertEquals(bool(true), imported.getAnnotation().getExpectedValue());
+            assertTrue(imported.getAnnotation().getJudgeCorrect());
+
+            ReviewItem second = root.getItem(GetItemRequest.newBuilder().setProjectId(project)
+                    .setItemId(items.get(1).getId()).build());
+            assertEquals(ReviewItem.Status.STATUS_RESOLVED, second.getStatus());
+            assertEquals(imported.getAnnotation().getId(), second.getAnnotationId());
+
+            ImportLabelsResponse again = root.importLabels(request);
+            assertEquals(2, again.getUnchanged(), "re-importing changes nothing");
+            assertEquals(0, again.getImported() + again.getUpdated());
+            assertEquals(2, root.getAnnotation(io.plumbline.proto.annotation.v1.GetAnnotationRequest.newBuilder()
+                    .setProjectId(project).setAnnotationId(changed.getAnnotationId()).build()).getRevision());
+        }
+    }
+
+    @Test
+    void aDryRunReportsWhatWouldHappenAndKeepsNothing() {
+        String project = newProject();
+        String metric = newMetric();
+        AnnotationsBlockingStub root = as(stub, "key-root");
+        ReviewItem item = itemsFor(root, project, metric, BOOLEAN, bool(true)).get(0);
+        String csv = "evaluation_id,reviewer,value\n" + item.getEvaluation().getId() + ",alice,true\n";
+        ImportLabelsResponse dry = root.importLabels(ImportLabelsRequest.newBuilder().setProjectId(project)
+                .setFormat(LabelFormat.LABEL_FORMAT_CSV).setContent(ByteString.copyFromUtf8(csv)).setDryRun(true)
+                .build());
+        assertFalse(dry.getCommitted());
+        assertEquals(1, dry.getImported());
+        assertEquals(0, root.getItem(GetItemRequest.newBuilder().setProjectId(project).setItemId(item.getId()).build())
+                .getReviewCount());
     }
 }

@@ -5,6 +5,7 @@ import io.plumbline.annotation.feedback.FeedbackService;
 import io.plumbline.annotation.imports.AnnotationExport;
 import io.plumbline.annotation.imports.LabelImport;
 import io.plumbline.annotation.queue.ItemService;
+import io.plumbline.annotation.queue.ProgressService;
 import io.plumbline.annotation.queue.QueueService;
 import io.plumbline.annotation.resolution.AnnotationService;
 import io.plumbline.annotation.resolution.ResolutionSettingsService;
@@ -40,7 +41,9 @@ import io.plumbline.proto.annotation.v1.ListQueuesResponse;
 import io.plumbline.proto.annotation.v1.MutinyAnnotationsGrpc;
 import io.plumbline.proto.annotation.v1.NextItemRequest;
 import io.plumbline.proto.annotation.v1.NextItemResponse;
+import io.plumbline.proto.annotation.v1.GetReviewerProgressRequest;
 import io.plumbline.proto.annotation.v1.QueueProgress;
+import io.plumbline.proto.annotation.v1.ReviewerProgress;
 import io.plumbline.proto.annotation.v1.ResolutionConfig;
 import io.plumbline.proto.annotation.v1.ReviewItem;
 import io.plumbline.proto.annotation.v1.ReviewQueue;
@@ -58,7 +61,7 @@ import java.util.function.Function;
 
 /**
  * The gRPC API: a thin adapter over the services. The caller is read from the call's {@code x-api-key}; refusals leave
- * as {@link io.plumbline.common.api.ApiException}. Rpcs not overridden here answer UNIMPLEMENTED (the generated base).
+ * as {@link io.plumbline.common.api.ApiException}. Every rpc of the contract is implemented.
  */
 @GrpcService
 public class AnnotationsGrpcService extends MutinyAnnotationsGrpc.AnnotationsImplBase {
@@ -73,11 +76,13 @@ public class AnnotationsGrpcService extends MutinyAnnotationsGrpc.AnnotationsImp
     private final LabelImport labelImport;
     private final AnnotationExport export;
     private final ReviewerService reviewers;
+    private final ProgressService progress;
 
     AnnotationsGrpcService(Callers callers, QueueService queues, ItemService items, FeedbackService feedback,
             ResolutionSettingsService resolution, AnnotationService annotations, ReviewerAgreementService agreement, LabelImport labelImport, AnnotationExport export,
-            ReviewerService reviewers) {
+            ReviewerService reviewers, ProgressService progress) {
         this.reviewers = reviewers;
+        this.progress = progress;
         this.export = export;
         this.agreement = agreement;
         this.labelImport = labelImport;
@@ -101,7 +106,7 @@ public class AnnotationsGrpcService extends MutinyAnnotationsGrpc.AnnotationsImp
 
     @Override
     public Uni<ListQueuesResponse> listQueues(ListQueuesRequest r) {
-        return as(r.getProjectId(), c -> queues.list(r));
+        return as(r.getProjectId(), c -> queues.list(c, r));
     }
 
     @Override
@@ -208,7 +213,12 @@ public class AnnotationsGrpcService extends MutinyAnnotationsGrpc.AnnotationsImp
 
     @Override
     public Uni<QueueProgress> getQueueProgress(GetQueueProgressRequest r) {
-        return as(r.getProjectId(), c -> queues.progress(r));
+        return as(r.getProjectId(), c -> progress.queue(r));
+    }
+
+    @Override
+    public Uni<ReviewerProgress> getReviewerProgress(GetReviewerProgressRequest r) {
+        return as(r.getProjectId(), c -> progress.reviewer(c, r));
     }
 
     @Override

@@ -38,7 +38,14 @@ import io.plumbline.proto.annotation.v1.ListQueuesRequest;
 import io.plumbline.proto.annotation.v1.ListQueuesResponse;
 import io.plumbline.proto.annotation.v1.NextItemRequest;
 import io.plumbline.proto.annotation.v1.NextItemResponse;
+import io.plumbline.annotation.queue.ProgressService;
+import io.plumbline.annotation.reviewer.ReviewerService;
+import io.plumbline.proto.annotation.v1.GetReviewerProgressRequest;
+import io.plumbline.proto.annotation.v1.ListReviewersRequest;
+import io.plumbline.proto.annotation.v1.ListReviewersResponse;
 import io.plumbline.proto.annotation.v1.QueueProgress;
+import io.plumbline.proto.annotation.v1.RemoveItemRequest;
+import io.plumbline.proto.annotation.v1.ReviewerProgress;
 import io.plumbline.proto.annotation.v1.ResolutionConfig;
 import io.plumbline.proto.annotation.v1.ReviewItem;
 import io.plumbline.proto.annotation.v1.ReviewQueue;
@@ -87,9 +94,14 @@ public class AnnotationsResource {
     private final ReviewerAgreementService agreement;
     private final LabelImport labelImport;
     private final AnnotationExport export;
+    private final ProgressService progress;
+    private final ReviewerService reviewers;
 
     AnnotationsResource(Callers callers, QueueService queues, ItemService items, FeedbackService feedback,
-            ResolutionSettingsService resolution, AnnotationService annotations, ReviewerAgreementService agreement, LabelImport labelImport, AnnotationExport export) {
+            ResolutionSettingsService resolution, AnnotationService annotations, ReviewerAgreementService agreement,
+            LabelImport labelImport, AnnotationExport export, ProgressService progress, ReviewerService reviewers) {
+        this.progress = progress;
+        this.reviewers = reviewers;
         this.export = export;
         this.agreement = agreement;
         this.labelImport = labelImport;
@@ -116,10 +128,11 @@ public class AnnotationsResource {
             @QueryParam("pageSize") @DefaultValue("0") int pageSize,
             @QueryParam("pageToken") @DefaultValue("") String pageToken,
             @QueryParam("metricId") @DefaultValue("") String metricId,
-            @QueryParam("excludeMetricDefault") @DefaultValue("false") boolean excludeMetricDefault) {
-        return as(key, project, c -> queues.list(ListQueuesRequest.newBuilder().setProjectId(project)
+            @QueryParam("excludeMetricDefault") @DefaultValue("false") boolean excludeMetricDefault,
+            @QueryParam("availableToMe") @DefaultValue("false") boolean availableToMe) {
+        return as(key, project, c -> queues.list(c, ListQueuesRequest.newBuilder().setProjectId(project)
                 .setPageSize(pageSize).setPageToken(pageToken).setMetricId(metricId)
-                .setExcludeMetricDefault(excludeMetricDefault).build()));
+                .setExcludeMetricDefault(excludeMetricDefault).setAvailableToMe(availableToMe).build()));
     }
 
     @GET
@@ -152,8 +165,37 @@ public class AnnotationsResource {
     @Operation(summary = "A queue's totals and per-reviewer counts")
     public Uni<QueueProgress> progress(@HeaderParam("X-API-Key") String key, @PathParam("project") String project,
             @PathParam("queue") String queue) {
-        return as(key, project, c -> queues.progress(GetQueueProgressRequest.newBuilder().setProjectId(project)
+        return as(key, project, c -> progress.queue(GetQueueProgressRequest.newBuilder().setProjectId(project)
                 .setQueueId(queue).build()));
+    }
+
+    @GET
+    @Path("/reviewer-progress")
+    @Operation(summary = "A reviewer's counts over all queues and per queue (the caller unless reviewerId; another "
+            + "reviewer: admin)")
+    public Uni<ReviewerProgress> reviewerProgress(@HeaderParam("X-API-Key") String key,
+            @PathParam("project") String project, @QueryParam("reviewerId") @DefaultValue("") String reviewerId) {
+        return as(key, project, c -> progress.reviewer(c, GetReviewerProgressRequest.newBuilder().setProjectId(project)
+                .setReviewerId(reviewerId).build()));
+    }
+
+    @GET
+    @Path("/reviewers")
+    @Operation(summary = "The reviewers with access to the project and those named by imported labels, by id, paged")
+    public Uni<ListReviewersResponse> listReviewers(@HeaderParam("X-API-Key") String key,
+            @PathParam("project") String project, @QueryParam("pageSize") @DefaultValue("0") int pageSize,
+            @QueryParam("pageToken") @DefaultValue("") String pageToken) {
+        return as(key, project, c -> reviewers.list(ListReviewersRequest.newBuilder().setProjectId(project)
+                .setPageSize(pageSize).setPageToken(pageToken).build()));
+    }
+
+    @DELETE
+    @Path("/items/{item}")
+    @Operation(summary = "Remove an unresolved item and its feedback (admin); answers the item as it was")
+    public Uni<ReviewItem> removeItem(@HeaderParam("X-API-Key") String key, @PathParam("project") String project,
+            @PathParam("item") String item) {
+        return as(key, project, c -> items.remove(c, RemoveItemRequest.newBuilder().setProjectId(project)
+                .setItemId(item).build()));
     }
 
     @POST

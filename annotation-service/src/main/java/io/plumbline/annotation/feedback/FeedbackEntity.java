@@ -7,6 +7,7 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
@@ -39,8 +40,21 @@ public class FeedbackEntity extends PanacheEntityBase {
     @Column(name = "updated_at")
     public OffsetDateTime updatedAt;
 
+    /** The value as last set by {@link #setValue} or read, so that a transaction does not parse its JSON again. */
+    @Transient
+    private MetricValue value;
+
     public MetricValue value() {
-        return ProtoJson.parse(valueJson, MetricValue.getDefaultInstance());
+        if (value == null) {
+            value = ProtoJson.parse(valueJson, MetricValue.getDefaultInstance());
+        }
+        return value;
+    }
+
+    /** Sets the value this feedback stands for, as a message and as its stored JSON. */
+    public void setValue(MetricValue v, String json) {
+        value = v;
+        valueJson = json;
     }
 
     public List<String> tagList() {

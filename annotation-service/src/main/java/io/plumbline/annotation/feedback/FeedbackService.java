@@ -180,7 +180,8 @@ public class FeedbackService {
         f.verdict = verdict.name();
         boolean incorrect = verdict == Verdict.VERDICT_INCORRECT;
         f.expectedValueJson = incorrect ? ProtoJson.print(expected) : null;
-        f.valueJson = ProtoJson.print(incorrect ? expected : evaluation.getValue());
+        MetricValue value = incorrect ? expected : evaluation.getValue();
+        f.setValue(value, ProtoJson.print(value));
         f.critique = critique.strip();
         f.tags = String.join(",", tags);
         f.updatedAt = ProtoJson.now();

@@ -169,7 +169,7 @@ final class ImportStore {
         Map<UUID, AnnotationEntity> found = new HashMap<>();
         return chunks(List.copyOf(ids), chunk -> connection.preparedQuery("""
                         select id, project_id, item_id, queue_id, evaluation_id, metric_id, metric_version, record_id,
-                               judge_correct, revision, content, resolved_at, updated_at, last_event_id
+                               judge_correct, revision, content, resolved_at, updated_at, last_event_id, rule
                         from annotation where id = any($1)""")
                 .execute(Tuple.of((Object) chunk.toArray(UUID[]::new)))
                 .invoke(rows -> rows.forEach(r -> {
@@ -188,6 +188,7 @@ final class ImportStore {
                     a.resolvedAt = r.getOffsetDateTime("resolved_at");
                     a.updatedAt = r.getOffsetDateTime("updated_at");
                     a.lastEventId = r.getString("last_event_id");
+                    a.rule = r.getString("rule");
                     found.put(a.id, a);
                 })))
                 .replaceWith(found);
@@ -343,11 +344,11 @@ final class ImportStore {
         return chunks(annotations, chunk -> connection.preparedQuery("""
                         insert into annotation (id, project_id, item_id, queue_id, evaluation_id, metric_id,
                             metric_version, record_id, judge_correct, revision, content, resolved_at, updated_at,
-                            last_event_id)
+                            last_event_id, rule)
                         select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[],
                             $7::int[], $8::text[], $9::bool[], $10::int[], $11::bytea[], $12::timestamptz[],
-                            $13::timestamptz[], $14::text[])
-                        on conflict (id) do update set judge_correct = excluded.judge_correct,
+                            $13::timestamptz[], $14::text[], $15::text[])
+                        on conflict (id) do update set judge_correct = excluded.judge_correct, rule = excluded.rule,
                             revision = excluded.revision, content = excluded.content, updated_at = excluded.updated_at,
                             last_event_id = excluded.last_event_id""")
                 .execute(Tuple.from(List.<Object>of(
@@ -362,7 +363,8 @@ final class ImportStore {
                                 io.vertx.core.buffer.Buffer[]::new),
                         column(chunk, a -> a.resolvedAt, OffsetDateTime[]::new),
                         column(chunk, a -> a.updatedAt, OffsetDateTime[]::new),
-                        column(chunk, a -> a.lastEventId, String[]::new)))));
+                        column(chunk, a -> a.lastEventId, String[]::new),
+                        column(chunk, a -> a.rule, String[]::new)))));
     }
 
     /** Runs {@code statement} on each chunk of {@code rows} in turn. */

@@ -9,15 +9,11 @@ import io.plumbline.common.api.Violations;
 import io.plumbline.proto.annotation.v1.CreateQueueRequest;
 import io.plumbline.proto.annotation.v1.DeleteQueueRequest;
 import io.plumbline.proto.annotation.v1.DeleteQueueResponse;
-import io.plumbline.proto.annotation.v1.GetQueueProgressRequest;
 import io.plumbline.proto.annotation.v1.GetQueueRequest;
 import io.plumbline.proto.annotation.v1.ListQueuesRequest;
 import io.plumbline.proto.annotation.v1.ListQueuesResponse;
 import io.plumbline.proto.annotation.v1.QueueCounts;
-import io.plumbline.proto.annotation.v1.QueueProgress;
 import io.plumbline.proto.annotation.v1.ReviewQueue;
-import io.plumbline.proto.annotation.v1.ReviewerCounts;
-import io.plumbline.proto.annotation.v1.ReviewerQueueProgress;
 import io.plumbline.proto.annotation.v1.UpdateQueueRequest;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
@@ -29,7 +25,6 @@ import jakarta.persistence.LockModeType;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 
 /** Review queues: their settings, counts and progress. */
@@ -40,6 +35,23 @@ public class QueueService {
 
     QueueService(ResolutionSettingsService settings) {
         this.settings = settings;
+    }
+
+    /** A queue's counts, for the reactive client ({@code $1}: the queue id). */
+    static final String COUNTS_SQL = """
+            select count(*),
+                   count(*) filter (where i.review_count > 0),
+                   count(*) filter (where i.status = 'STATUS_RESOLVED'),
+                   count(*) filter (where i.status = 'STATUS_AWAITING_ADJUDICATION'),
+                   count(*) filter (where i.status = 'STATUS_OPEN'),
+                   count(*) filter (where i.status = 'STATUS_RESOLVED' and not a.judge_correct)
+            from review_item i left join annotation a on a.id = i.annotation_id
+            where i.queue_id = $1""";
+
+    static QueueCounts counts(io.vertx.mutiny.sqlclient.Row row) {
+        return QueueCounts.newBuilder().setTotal(row.getLong(0)).setReviewed(row.getLong(1)).setResolved(row.getLong(2))
+                .setAwaitingAdjudication(row.getLong(3)).setOpen(row.getLong(4)).setJudgeIncorrect(row.getLong(5))
+                .build();
     }
 
     private static final String COUNTS = """
@@ -83,7 +95,7 @@ public class QueueService {
 
     /** By name; the page key is the name. */
     @WithSession
-    public Uni<ListQueuesResponse> list(ListQueuesRequest r) {
+    public Uni<ListQueuesResponse> list(Caller caller, ListQueuesRequest r) {
         int size = PageToken.pageSize(r.getPageSize(), 50, 500);
         String after = PageToken.decode(r.getPageToken());
         StringBuilder q = new StringBuilder("projectId = :project");
@@ -95,6 +107,19 @@ public class QueueService {
         }
         if (r.getExcludeMetricDefault()) {
             q.append(" and metricDefault = false");
+        }
+        if (r.getAvailableToMe()) {
+            // NextItem's conditions: an open item the caller was never handed nor reviewed, with room for them.
+            q.append(" ").append("""
+                     and id in (select i.queueId from ItemEntity i where i.projectId = :project
+                         and i.status = 'STATUS_OPEN'
+                         and not exists (select 1 from AssignmentEntity a where a.itemId = i.id and a.reviewerId = :me)
+                         and not exists (select 1 from FeedbackEntity f where f.itemId = i.id and f.reviewerId = :me)
+                         and ((i.principalReviewerId = :me and i.principalIn = false)
+                              or i.reviewCount + i.openAssignments
+                                 + case when i.principalReviewerId <> '' and i.principalIn = false then 1 else 0 end
+                                 < i.requiredReviews))""".replace('\n', ' '));
+            p.put("me", caller.id());
         }
         if (after != null) {
             q.append(" and name > :after");
@@ -159,35 +184,6 @@ public class QueueService {
                                     .map(ignored -> DeleteQueueResponse.newBuilder().setItemsRemoved(removed)
                                             .setAnnotationsKept(kept).build())));
         });
-    }
-
-    /** Totals of the queue and, per reviewer who reviewed, skipped or holds one of its items, their counts. */
-    @WithSession
-    public Uni<QueueProgress> progress(GetQueueProgressRequest r) {
-        return QueueEntity.findInProject(r.getProjectId(), r.getQueueId()).chain(q -> counts(q.id).chain(totals ->
-                Panache.getSession().chain(s -> s.createNativeQuery("""
-                        select a.reviewer_id,
-                               count(*) filter (where f.id is not null),
-                               count(*) filter (where f.id is not null and i.status = 'STATUS_RESOLVED'),
-                               count(*) filter (where a.state = 'ASSIGNED'),
-                               count(*) filter (where a.state = 'SKIPPED')
-                        from assignment a join review_item i on i.id = a.item_id
-                        left join feedback f on f.item_id = a.item_id and f.reviewer_id = a.reviewer_id
-                        where i.queue_id = :queue group by a.reviewer_id order by a.reviewer_id""", Object[].class)
-                        .setParameter("queue", q.id).getResultList())
-                        .map(rows -> {
-                            var progress = QueueProgress.newBuilder().setProjectId(q.projectId)
-                                    .setQueueId(q.id.toString()).setTotals(totals);
-                            Map<String, ReviewerCounts> byReviewer = new TreeMap<>();
-                            for (Object[] row : rows) {
-                                byReviewer.put((String) row[0], ReviewerCounts.newBuilder()
-                                        .setReviewed(n(row[1])).setResolved(n(row[2]))
-                                        .setAssigned(n(row[3])).setSkipped(n(row[4])).build());
-                            }
-                            byReviewer.forEach((id, c) -> progress.addReviewers(ReviewerQueueProgress.newBuilder()
-                                    .setReviewerId(id).setQueueId(q.id.toString()).setCounts(c)));
-                            return progress.build();
-                        })));
     }
 
     static Uni<ReviewQueue> toProto(QueueEntity q) {

@@ -34,6 +34,8 @@ public class AnnotationEntity extends PanacheEntityBase {
     @Column(name = "judge_correct")
     public boolean judgeCorrect;
     public int revision;
+    /** {@code ResolutionRule} name of the resolution (UNSPECIFIED for imported ones). */
+    public String rule;
     public byte[] content;
     @Column(name = "resolved_at")
     public OffsetDateTime resolvedAt;

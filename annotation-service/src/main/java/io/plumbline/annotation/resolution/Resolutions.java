@@ -168,6 +168,7 @@ public class Resolutions {
     /** The columns of an annotation row that follow its content. */
     public static void fill(AnnotationEntity row, Annotation annotation, OffsetDateTime now, UUID eventId) {
         row.judgeCorrect = annotation.getJudgeCorrect();
+        row.rule = annotation.getRule().name();
         row.revision = annotation.getRevision();
         row.content = annotation.toByteArray();
         row.updatedAt = now;

@@ -1,6 +1,5 @@
 package io.plumbline.annotation.reviewer;
 
-import io.plumbline.annotation.feedback.FeedbackEntity;
 import io.plumbline.common.api.PageToken;
 import io.plumbline.proto.annotation.v1.ListReviewersRequest;
 import io.plumbline.proto.annotation.v1.ListReviewersResponse;
@@ -26,12 +25,13 @@ public class ReviewerService {
     public Uni<ListReviewersResponse> list(ListReviewersRequest r) {
         int size = PageToken.pageSize(r.getPageSize(), 50, 500);
         String after = PageToken.decode(r.getPageToken());
-        return FeedbackEntity.<FeedbackEntity>find("projectId = ?1 and imported = true", r.getProjectId()).list()
+        return io.quarkus.hibernate.reactive.panache.Panache.getSession().chain(s -> s.createSelectionQuery(
+                        "select distinct f.reviewerId from FeedbackEntity f where f.projectId = ?1 and f.imported = true",
+                        String.class).setParameter(1, r.getProjectId()).getResultList())
                 .map(imported -> {
                     TreeMap<String, Reviewer> byId = new TreeMap<>();
-                    for (FeedbackEntity f : imported) {
-                        byId.put(f.reviewerId, Reviewer.newBuilder().setId(f.reviewerId).setDisplayName(f.reviewerId)
-                                .setImportedOnly(true).build());
+                    for (String id : imported) {
+                        byId.put(id, Reviewer.newBuilder().setId(id).setDisplayName(id).setImportedOnly(true).build());
                     }
                     for (Reviewer reviewer : directory.all()) {
                         if (reviewer.getProjectIdsList().isEmpty() || reviewer.getProjectIdsList().contains(r.getProjectId())) {
