@@ -41,6 +41,8 @@ class OverlaysTest {
     static final Path REPO = MODULE.resolve("../..").normalize();
     static final Path OVERLAYS = MODULE.resolve("overlays");
     static final List<String> SERVICES = List.of("metric-registry", "judge-service", "annotation-service", "alignment-service");
+    /** The services and the console: every application that runs in the cluster. */
+    static final List<String> APPLICATIONS = Stream.concat(SERVICES.stream(), Stream.of("console")).toList();
 
     /** The Secret and keys CloudNativePG writes for a Cluster named X: X-app. */
     static final Set<String> CNPG_APP_SECRET_KEYS = Set.of("username", "password", "host", "port", "dbname", "uri",
@@ -93,9 +95,9 @@ class OverlaysTest {
 
     @ParameterizedTest
     @MethodSource("overlays")
-    void everyServiceHasAHardenedDeployment(String overlay) {
+    void everyApplicationHasAHardenedDeployment(String overlay) {
         List<String> problems = new ArrayList<>();
-        for (String service : SERVICES) {
+        for (String service : APPLICATIONS) {
             JsonNode deployment = find(overlay, "Deployment", service);
             if (deployment == null) {
                 problems.add("no Deployment " + service);
@@ -203,11 +205,13 @@ class OverlaysTest {
                             + ", not a named container port " + containerPorts);
                 }
             }
-            if (!portNames.containsAll(Set.of("http", "grpc"))) {
-                problems.add(name + ": ports " + portNames + " lack http or grpc");
+            // The services serve gRPC and HTTP on one port; the console serves browsers.
+            Set<String> required = SERVICES.contains(name) ? Set.of("http", "grpc") : Set.of("http");
+            if (!portNames.containsAll(required)) {
+                problems.add(name + ": ports " + portNames + " lack one of " + required);
             }
         }
-        for (String service : SERVICES) {
+        for (String service : APPLICATIONS) {
             if (find(overlay, "Service", service) == null) {
                 problems.add("no Service " + service);
             }
@@ -217,7 +221,7 @@ class OverlaysTest {
 
     @ParameterizedTest
     @MethodSource("overlays")
-    void prometheusScrapesTheMetricsOfEveryServiceAndNothingElse(String overlay) {
+    void prometheusScrapesTheMetricsOfEveryApplicationAndNothingElse(String overlay) {
         for (JsonNode podMonitor : ofKind(overlay, "PodMonitor")) {
             String scraped = podMonitor.path("spec").path("selector").path("matchLabels").path("strimzi.io/name").asText();
             assertTrue(ofKind(overlay, "Kafka").stream().anyMatch(k -> scraped.equals(
@@ -250,7 +254,7 @@ class OverlaysTest {
                 }
             }
         }
-        assertEquals(new TreeSet<>(SERVICES), scraped, "the Services the ServiceMonitor selects");
+        assertEquals(new TreeSet<>(APPLICATIONS), scraped, "the Services the ServiceMonitor selects");
     }
 
     @ParameterizedTest
@@ -361,7 +365,7 @@ class OverlaysTest {
     void grpcClientsCallTheOtherServicesThroughTheirServices(String overlay) throws IOException {
         List<String> problems = new ArrayList<>();
         Pattern client = Pattern.compile("quarkus\\.grpc\\.clients\\.([a-z0-9-]+)\\.host");
-        for (String service : SERVICES) {
+        for (String service : APPLICATIONS) {
             Properties config = properties(REPO.resolve(service).resolve("src/main/resources/application.properties"));
             Map<String, String> environment = new HashMap<>();
             JsonNode deployment = find(overlay, "Deployment", service);
@@ -455,7 +459,7 @@ class OverlaysTest {
                 known.add(environmentPattern(property));
             }
         }
-        for (String module : Stream.concat(Stream.of("common"), SERVICES.stream()).toList()) {
+        for (String module : Stream.concat(Stream.of("common"), APPLICATIONS.stream()).toList()) {
             Path file = REPO.resolve(module).resolve("src/main/resources/application.properties");
             if (Files.exists(file)) {
                 for (String key : properties(file).stringPropertyNames()) {
