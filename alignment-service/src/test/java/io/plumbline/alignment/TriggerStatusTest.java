@@ -51,8 +51,9 @@ class TriggerStatusTest {
             assertEquals("2 of 3 disagreements", status.getWaitingReason());
 
             disagree(events, project, metricId, 2);
+            // Nothing to wait for: the policy starts a run (this metric is not in the registry, so it is refused there).
             await().atMost(Duration.ofSeconds(30)).until(() -> alignment.getTriggerStatus(request)
-                    .getWaitingReason().startsWith("threshold reached"));
+                    .getWaitingReason().isEmpty());
         }
     }
 

@@ -62,39 +62,67 @@ public class GuidelineDistiller {
         this.llm = llm;
     }
 
-    /** The outcome: the candidate content and how it was reached. */
-    public record Distillation(VersionContent candidate, int reflectionCalls, int droppedGuidelines) {
+    /** The outcome: the candidate content and how it was reached (reflection calls and their tokens). */
+    public record Distillation(VersionContent candidate, int reflectionCalls, int droppedGuidelines, long promptTokens,
+            long completionTokens) {
+    }
+
+    /** The reflection model's answer stayed unparseable after the repair call; {@code rawAnswer} is its last answer. */
+    public static final class ReflectionUnparseable extends RuntimeException {
+        private final String rawAnswer;
+
+        ReflectionUnparseable(String message, String rawAnswer) {
+            super(message);
+            this.rawAnswer = rawAnswer;
+        }
+
+        public String rawAnswer() {
+            return rawAnswer;
+        }
+    }
+
+    /** Calls and tokens so far. */
+    private static final class Usage {
+        int calls;
+        int dropped;
+        long promptTokens;
+        long completionTokens;
+
+        void add(LlmAnswer answer) {
+            calls++;
+            promptTokens += answer.inputTokens();
+            completionTokens += answer.outputTokens();
+        }
     }
 
     public Uni<Distillation> distill(DistillRequest request) {
         Map<String, DisagreementTrace> byId = new LinkedHashMap<>();
         request.disagreements().forEach(t -> byId.put(t.annotationId(), t));
         List<List<DisagreementTrace>> batches = batches(request.disagreements(), Math.max(1, request.batchSize()));
-        int[] calls = {0};
-        int[] dropped = {0};
+        Usage usage = new Usage();
         return Multi.createFrom().iterable(batches)
-                .onItem().transformToUniAndConcatenate(batch -> ask(request, proposePrompt(request, batch), GUIDELINES, calls)
-                        .map(answer -> guidelines(answer, byId.keySet(), dropped)))
+                .onItem().transformToUniAndConcatenate(batch -> ask(request, proposePrompt(request, batch), GUIDELINES, usage)
+                        .map(answer -> guidelines(answer, byId.keySet(), usage)))
                 .collect().asList()
                 .chain(proposals -> {
                     List<Guideline> all = proposals.stream().flatMap(List::stream).toList();
                     if (proposals.size() <= 1) {
                         return Uni.createFrom().item(all);
                     }
-                    return ask(request, mergePrompt(request, all), GUIDELINES, calls)
-                            .map(answer -> guidelines(answer, byId.keySet(), dropped));
+                    return ask(request, mergePrompt(request, all), GUIDELINES, usage)
+                            .map(answer -> guidelines(answer, byId.keySet(), usage));
                 })
-                .chain(guidelines -> pickExamples(request, byId, calls).map(examples -> new Distillation(
+                .chain(guidelines -> pickExamples(request, byId, usage).map(examples -> new Distillation(
                         VersionContent.newBuilder().setPromptTemplate(request.current().getPromptTemplate())
                                 .addAllGuidelines(guidelines).addAllExamples(examples).build(),
-                        calls[0], dropped[0])));
+                        usage.calls, usage.dropped, usage.promptTokens, usage.completionTokens)));
     }
 
-    private Uni<List<FewShotExample>> pickExamples(DistillRequest request, Map<String, DisagreementTrace> byId, int[] calls) {
+    private Uni<List<FewShotExample>> pickExamples(DistillRequest request, Map<String, DisagreementTrace> byId, Usage usage) {
         if (request.maxExamples() <= 0 || byId.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return ask(request, examplesPrompt(request), EXAMPLES, calls).map(answer -> {
+        return ask(request, examplesPrompt(request), EXAMPLES, usage).map(answer -> {
             List<FewShotExample> examples = new ArrayList<>();
             Set<String> seen = new LinkedHashSet<>();
             for (JsonNode id : answer.path("example_ids")) {
@@ -113,21 +141,28 @@ public class GuidelineDistiller {
     }
 
     /** Calls the reflection model for JSON; an answer that does not parse gets one repair call. */
-    private Uni<JsonNode> ask(DistillRequest request, String prompt, JsonObjectSchema schema, int[] calls) {
+    private Uni<JsonNode> ask(DistillRequest request, String prompt, JsonObjectSchema schema, Usage usage) {
         Function<String, LlmCall> call = user -> new LlmCall(request.reflectionModel().getProvider(),
                 request.reflectionModel().getModel(), SYSTEM, user,
                 request.reflectionModel().hasTemperature() ? request.reflectionModel().getTemperature() : null,
                 request.reflectionModel().hasMaxOutputTokens() ? request.reflectionModel().getMaxOutputTokens() : 4096,
                 schema);
-        calls[0]++;
         return llm.chat(call.apply(prompt)).chain(answer -> {
+            usage.add(answer);
             try {
                 return Uni.createFrom().item(parse(answer));
             } catch (IllegalArgumentException e) {
-                calls[0]++;
                 String repair = prompt + "\n\nYour previous answer was not the JSON asked for (" + e.getMessage()
                         + "). Answer again with only that JSON object.";
-                return llm.chat(call.apply(repair)).map(GuidelineDistiller::parse);
+                return llm.chat(call.apply(repair)).map(second -> {
+                    usage.add(second);
+                    try {
+                        return parse(second);
+                    } catch (IllegalArgumentException again) {
+                        throw new ReflectionUnparseable("the reflection model's answer is not the JSON asked for, "
+                                + "after one repair: " + again.getMessage(), second.text());
+                    }
+                });
             }
         });
     }
@@ -145,7 +180,7 @@ public class GuidelineDistiller {
     }
 
     /** The guidelines of an answer, each with only the real source ids; those left without any are dropped. */
-    private static List<Guideline> guidelines(JsonNode answer, Set<String> knownIds, int[] dropped) {
+    private static List<Guideline> guidelines(JsonNode answer, Set<String> knownIds, Usage usage) {
         Map<String, Guideline.Builder> byText = new LinkedHashMap<>();
         for (JsonNode g : answer.path("guidelines")) {
             String text = g.path("text").asText("").strip();
@@ -156,7 +191,7 @@ public class GuidelineDistiller {
                 }
             });
             if (text.isEmpty() || sources.isEmpty()) {
-                dropped[0]++;
+                usage.dropped++;
                 continue;
             }
             Guideline.Builder guideline = byText.computeIfAbsent(text.toLowerCase(java.util.Locale.ROOT),
