@@ -183,6 +183,62 @@ class ReviewBenchmark {
         feedbackRound(reviewers, 200);
         report(1, feedbackRound(1, 300));
         report(reviewers, feedbackRound(reviewers, items));
+        openLoop(reviewers, Double.parseDouble(System.getProperty("bench.reviewer-rate", "1.0")), Integer.getInteger("bench.seconds", 20));
+    }
+
+    /**
+     * 50 reviewers each taking an item and giving feedback {@code rate} times a second on a fixed schedule (open loop:
+     * a slow answer does not slow the schedule down); the submissions' latencies, and how many pairs started late.
+     */
+    private void openLoop(int reviewers, double rate, int seconds) throws Exception {
+        String project = newProject();
+        int pairs = (int) Math.ceil(reviewers * rate * seconds);
+        evaluations(project, newMetric(), pairs);
+        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger late = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(reviewers);
+        List<String> keys = List.of("key-alice", "key-bob", "key-carol", "key-dave", "key-erin");
+        long periodNanos = (long) (1e9 / rate);
+        long start = System.nanoTime() + 500_000_000L;
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int r = 0; r < reviewers; r++) {
+                AnnotationsBlockingStub me = as(stub, keys.get(r % keys.size()));
+                long phase = periodNanos * r / reviewers;
+                done.add(pool.submit(() -> {
+                    for (long k = 0; k < (long) (rate * seconds); k++) {
+                        long intended = start + phase + k * periodNanos;
+                        long wait = intended - System.nanoTime();
+                        if (wait > 0) {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        } else if (wait < -50_000_000L) {
+                            late.incrementAndGet();
+                        }
+                        NextItemResponse next = me.nextItem(NextItemRequest.newBuilder().setProjectId(project).build());
+                        if (!next.hasItem()) {
+                            return null;
+                        }
+                        long t = System.nanoTime();
+                        me.submitFeedback(SubmitFeedbackRequest.newBuilder().setProjectId(project)
+                                .setItemId(next.getItem().getId()).setVerdict(Verdict.VERDICT_CORRECT).build());
+                        latencies.add(System.nanoTime() - t);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        System.out.printf("BENCH feedback open loop: %d reviewers at %.1f pairs/s each (%.0f/s offered, %.0f/s achieved, "
+                + "%d pairs started over 50 ms late)%n", reviewers, rate, reviewers * rate, sorted.size() / elapsed,
+                late.get());
+        report(reviewers, sorted);
     }
 
     private static void report(int callers, List<Long> sorted) {
