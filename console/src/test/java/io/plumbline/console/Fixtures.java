@@ -78,6 +78,38 @@ final class Fixtures {
                 .setSnapshot(snapshot).build();
     }
 
+    /**
+     * A custom metric forked from answer_correctness in the test project, once the judge-service has learnt it from
+     * {@code plumbline.metrics} (a version published now judges the next records).
+     */
+    static String forkKnownToTheJudge(String name) {
+        ManagedChannel registryChannel = channel(ConsoleServices.REGISTRY_PORT);
+        ManagedChannel judgeChannel = channel(ConsoleServices.JUDGE_PORT);
+        try {
+            String id = io.plumbline.proto.registry.v1.MetricRegistryGrpc.newBlockingStub(registryChannel)
+                    .forkMetric(io.plumbline.proto.registry.v1.ForkMetricRequest.newBuilder()
+                            .setProjectId(ConsoleServices.PROJECT).setSourceMetricId(ANSWER_CORRECTNESS).setName(name)
+                            .setAuthor(io.plumbline.proto.registry.v1.Author.newBuilder().setUser("root")).build())
+                    .getMetric().getId();
+            var judge = io.plumbline.proto.judge.v1.JudgeGrpc.newBlockingStub(judgeChannel);
+            var probe = io.plumbline.proto.judge.v1.EvaluateRequest.newBuilder().setProjectId(ConsoleServices.PROJECT)
+                    .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(id).setVersion(1))
+                    .addItems(io.plumbline.proto.judge.v1.EvaluateItem.newBuilder().setKey("probe").setSnapshot(
+                            RecordSnapshot.newBuilder().setRecord(RecordRef.newBuilder()
+                                            .setProjectId(ConsoleServices.PROJECT).setLevel(Level.LEVEL_SPAN)
+                                            .setRecordId("probe")).setInput("probe").setOutput("probe")))
+                    .build();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                    .ignoreExceptionsMatching(e -> e instanceof io.grpc.StatusRuntimeException s
+                            && s.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND)
+                    .until(() -> judge.evaluate(probe).getResultsCount() == 1);
+            return id;
+        } finally {
+            registryChannel.shutdownNow();
+            judgeChannel.shutdownNow();
+        }
+    }
+
     static void publish(EvaluationEvent... events) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.shared().bootstrapServers());

@@ -62,6 +62,13 @@ public class MetricsResource {
                              MetricVersion current, List<VersionRow> versions, List<PublicationRow> history,
                              int diffFrom, int diffTo, SideBySide promptDiff, SideBySide guidelinesDiff,
                              SideBySide examplesDiff, AgreementChart chart) {
+        public String fromLabel() {
+            return "v" + diffFrom;
+        }
+
+        public String toLabel() {
+            return "v" + diffTo;
+        }
     }
 
     @CheckedTemplate

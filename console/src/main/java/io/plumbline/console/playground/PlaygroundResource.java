@@ -1,0 +1,136 @@
+package io.plumbline.console.playground;
+
+import io.grpc.StatusRuntimeException;
+import io.plumbline.console.evaluations.EvaluationRow;
+import io.plumbline.console.shell.Caller;
+import io.plumbline.console.shell.ServiceError;
+import io.plumbline.proto.common.v1.Level;
+import io.plumbline.proto.common.v1.MetricVersionRef;
+import io.plumbline.proto.common.v1.RecordRef;
+import io.plumbline.proto.judge.v1.DraftMetric;
+import io.plumbline.proto.judge.v1.EvaluateItem;
+import io.plumbline.proto.judge.v1.EvaluateRequest;
+import io.plumbline.proto.judge.v1.EvaluateResult;
+import io.plumbline.proto.judge.v1.JudgeGrpc;
+import io.plumbline.proto.judge.v1.RecordContext;
+import io.plumbline.proto.judge.v1.RecordSnapshot;
+import io.plumbline.proto.registry.v1.GetPublishedVersionRequest;
+import io.plumbline.proto.registry.v1.ListMetricsRequest;
+import io.plumbline.proto.registry.v1.MetricRegistryGrpc;
+import io.plumbline.proto.registry.v1.VersionContent;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.UUID;
+
+/** Try a metric version, or an unsaved draft of its prompt, on a pasted input and output. Nothing is stored. */
+@Path("/playground")
+@Produces(MediaType.TEXT_HTML)
+public class PlaygroundResource {
+
+    public record MetricOption(String id, String name, int published) {
+    }
+
+    public static class Form {
+        @FormParam("metric") public String metric;
+        /** Empty: the published version. */
+        @FormParam("version") public String version;
+        /** "on" when the prompt below is judged instead of a stored version. */
+        @FormParam("useDraft") public String useDraft;
+        @FormParam("prompt") public String prompt;
+        @FormParam("input") public String input;
+        @FormParam("output") public String output;
+        @FormParam("context") public String context;
+
+        public String value(String s) {
+            return s == null ? "" : s;
+        }
+
+        public boolean draft() {
+            return "on".equals(useDraft);
+        }
+    }
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance playground(List<MetricOption> metrics, Form form, EvaluationRow result,
+                                                  String error, String section);
+    }
+
+    @Inject
+    Caller caller;
+
+    @GrpcClient("judge")
+    JudgeGrpc.JudgeBlockingStub judge;
+
+    @GrpcClient("registry")
+    MetricRegistryGrpc.MetricRegistryBlockingStub registry;
+
+    @GET
+    public TemplateInstance page(@QueryParam("metric") String metric) {
+        Form form = new Form();
+        form.metric = metric;
+        if (metric != null && !metric.isBlank()) {
+            form.prompt = registry.getPublishedVersion(GetPublishedVersionRequest.newBuilder()
+                    .setProjectId(caller.project()).setMetricId(metric).build()).getVersion().getPromptTemplate();
+        }
+        return Templates.playground(metrics(), form, null, null, "playground");
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response run(@BeanParam Form form) {
+        var request = EvaluateRequest.newBuilder().setProjectId(caller.project()).setStore(false);
+        try {
+            if (form.draft()) {
+                request.setDraft(DraftMetric.newBuilder().setBaseMetricId(form.value(form.metric))
+                        .setContent(VersionContent.newBuilder().setPromptTemplate(form.value(form.prompt))));
+            } else {
+                int version = form.value(form.version).isBlank() ? 0 : Integer.parseInt(form.version.strip());
+                request.setMetricVersion(MetricVersionRef.newBuilder().setMetricId(form.value(form.metric))
+                        .setVersion(version));
+            }
+        } catch (NumberFormatException e) {
+            return refused(form, "Not accepted: the version is a whole number (or empty for the published one).");
+        }
+        RecordSnapshot snapshot = RecordSnapshot.newBuilder()
+                .setRecord(RecordRef.newBuilder().setProjectId(caller.project()).setLevel(Level.LEVEL_SPAN)
+                        .setRecordId("playground-" + UUID.randomUUID()))
+                .setInput(form.value(form.input)).setOutput(form.value(form.output))
+                .setContext(RecordContext.newBuilder().setText(form.value(form.context))).build();
+        request.addItems(EvaluateItem.newBuilder().setKey("playground").setSnapshot(snapshot));
+        try {
+            EvaluateResult result = judge.evaluate(request.build()).getResults(0);
+            if (result.hasError()) {
+                return refused(form, result.getError().getCode() + ": " + result.getError().getMessage());
+            }
+            return Response.ok(Templates.playground(metrics(), form, EvaluationRow.of(result.getEvaluation()), null,
+                    "playground")).build();
+        } catch (StatusRuntimeException e) {
+            return refused(form, ServiceError.of(e).message());
+        }
+    }
+
+    private Response refused(Form form, String error) {
+        return Response.status(400).entity(Templates.playground(metrics(), form, null, error, "playground")).build();
+    }
+
+    private List<MetricOption> metrics() {
+        caller.reviewer();
+        return registry.listMetrics(ListMetricsRequest.newBuilder().setProjectId(caller.project()).setPageSize(200)
+                .build()).getMetricsList().stream()
+                .map(m -> new MetricOption(m.getId(), m.getName(), m.getPublishedVersion())).toList();
+    }
+}
