@@ -26,6 +26,8 @@ public class ServicesResource implements QuarkusTestResourceLifecycleManager {
         String patient = "plumbline.llm.providers.patient.";
         providers.keySet().stream().filter(k -> k.startsWith(patient)).toList().forEach(key ->
                 providers.put("plumbline.llm.providers.openai." + key.substring(patient.length()), providers.get(key)));
+        // The built-ins' judge, and the benchmark's: as many calls at once as the alignment-service sends.
+        providers.put("plumbline.llm.providers.openai.max-concurrency", "16");
         registry = PackagedService.start("metric-registry", Map.of());
         Map<String, String> judgeConfig = new HashMap<>(providers);
         judgeConfig.remove(LlmProviderResource.PORT);
