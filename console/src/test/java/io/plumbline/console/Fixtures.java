@@ -52,6 +52,12 @@ final class Fixtures {
 
     /** An evaluation of answer_correctness v1 as the judge-service emits it, with the record it judged. */
     static EvaluationEvent evaluation(String question, String answer, String document, boolean judgeValue, String reasoning) {
+        return evaluation(ANSWER_CORRECTNESS, "answer_correctness", question, answer, document, judgeValue, reasoning);
+    }
+
+    /** An evaluation of version 1 of a boolean metric as the judge-service emits it, with the record it judged. */
+    static EvaluationEvent evaluation(String metricId, String metricName, String question, String answer, String document,
+                                      boolean judgeValue, String reasoning) {
         String traceId = UUID.randomUUID().toString().replace("-", "");
         String spanId = traceId.substring(0, 16);
         RecordRef record = RecordRef.newBuilder().setProjectId(ConsoleServices.PROJECT).setLevel(Level.LEVEL_SPAN)
@@ -67,14 +73,14 @@ final class Fixtures {
                 .setStartTime(now).setEndTime(now).setContentHash(UUID.randomUUID().toString()).build();
         Evaluation evaluation = Evaluation.newBuilder().setId(UUID.randomUUID().toString())
                 .setProjectId(ConsoleServices.PROJECT).setRecord(record)
-                .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(ANSWER_CORRECTNESS).setVersion(1))
-                .setMetricName("answer_correctness")
+                .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(metricId).setVersion(1))
+                .setMetricName(metricName)
                 .setOutputType(OutputType.newBuilder().setBoolean(BooleanType.getDefaultInstance()))
                 .setValue(MetricValue.newBuilder().setBoolean(judgeValue)).setReasoning(reasoning)
                 .setStatus(Evaluation.Status.STATUS_OK).setOrigin(Evaluation.Origin.ORIGIN_STREAM)
                 .setContentHash(snapshot.getContentHash()).setCreateTime(now).setRecordEndTime(now).build();
         return EvaluationEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setEventTime(now)
-                .setProjectId(ConsoleServices.PROJECT).setMetricId(ANSWER_CORRECTNESS).setEvaluation(evaluation)
+                .setProjectId(ConsoleServices.PROJECT).setMetricId(metricId).setEvaluation(evaluation)
                 .setSnapshot(snapshot).build();
     }
 
@@ -84,13 +90,23 @@ final class Fixtures {
      */
     static String forkKnownToTheJudge(String name) {
         ManagedChannel registryChannel = channel(ConsoleServices.REGISTRY_PORT);
-        ManagedChannel judgeChannel = channel(ConsoleServices.JUDGE_PORT);
         try {
             String id = io.plumbline.proto.registry.v1.MetricRegistryGrpc.newBlockingStub(registryChannel)
                     .forkMetric(io.plumbline.proto.registry.v1.ForkMetricRequest.newBuilder()
                             .setProjectId(ConsoleServices.PROJECT).setSourceMetricId(ANSWER_CORRECTNESS).setName(name)
                             .setAuthor(io.plumbline.proto.registry.v1.Author.newBuilder().setUser("root")).build())
                     .getMetric().getId();
+            awaitKnownToTheJudge(id);
+            return id;
+        } finally {
+            registryChannel.shutdownNow();
+        }
+    }
+
+    /** Waits until the judge-service has learnt metric {@code id} from {@code plumbline.metrics}. */
+    static void awaitKnownToTheJudge(String id) {
+        ManagedChannel judgeChannel = channel(ConsoleServices.JUDGE_PORT);
+        try {
             var judge = io.plumbline.proto.judge.v1.JudgeGrpc.newBlockingStub(judgeChannel);
             var probe = io.plumbline.proto.judge.v1.EvaluateRequest.newBuilder().setProjectId(ConsoleServices.PROJECT)
                     .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(id).setVersion(1))
@@ -103,9 +119,7 @@ final class Fixtures {
                     .ignoreExceptionsMatching(e -> e instanceof io.grpc.StatusRuntimeException s
                             && s.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND)
                     .until(() -> judge.evaluate(probe).getResultsCount() == 1);
-            return id;
         } finally {
-            registryChannel.shutdownNow();
             judgeChannel.shutdownNow();
         }
     }
