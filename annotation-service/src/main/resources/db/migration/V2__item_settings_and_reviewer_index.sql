@@ -25,3 +25,7 @@ create index annotation_by_rule on annotation (project_id, rule);
 
 -- The queue gauges count unresolved items per queue and status; resolved items (the bulk) stay out of this index.
 create index review_item_unresolved on review_item (queue_id, status) where status <> 'STATUS_RESOLVED';
+
+-- Only stratified queues give items a stratum: the other items (imports above all) stay out of its index.
+drop index review_item_stratum;
+create index review_item_stratum on review_item (queue_id, stratum, created_at) where stratum <> '';

@@ -23,9 +23,11 @@ import java.util.UUID;
 import java.util.function.Function;
 
 /**
- * The set-based reads and writes of an import, on one connection inside its transaction: every read takes all the
- * file's keys at once ({@code = any($1)}), every write inserts or updates a chunk of rows in one statement
- * ({@code unnest} of arrays). So a file costs a few dozen round trips whatever its size.
+ * The set-based reads and writes of an import, on one connection inside its transaction: every read takes a chunk of the
+ * file's keys at once, every write inserts or updates a chunk of rows in one statement ({@code unnest} of arrays). So a
+ * file costs a few dozen round trips whatever its size. Reads join the keys ({@code unnest($1) join t}) rather than
+ * filter by {@code = any($1)}: right after a large import the statistics still call a table small, and a sequential
+ * scan testing each row against thousands of keys costs rows times keys; a join stays linear whatever the plan.
  */
 final class ImportStore {
 
@@ -54,7 +56,8 @@ final class ImportStore {
     Uni<Map<String, Judged>> evaluationsById(Collection<String> ids) {
         Map<String, Judged> found = new HashMap<>();
         return chunks(List.copyOf(ids), chunk -> connection.preparedQuery("""
-                        select id, project_id, metric_id, record_id, evaluation from evaluation where id = any($1)""")
+                        select e.id, e.project_id, e.metric_id, e.record_id, e.evaluation
+                        from unnest($1::text[]) as k(id) join evaluation e on e.id = k.id""")
                 .execute(Tuple.of(chunk.toArray(String[]::new)))
                 .invoke(rows -> rows.forEach(r -> found.put(r.getString("id"), judged(r)))))
                 .replaceWith(found);
@@ -86,8 +89,9 @@ final class ImportStore {
     /** The items of these evaluations, locked for the import, in id order (the order every bulk change locks in). */
     Uni<Map<String, ItemEntity>> lockItems(String projectId, Collection<String> evaluationIds) {
         Map<String, ItemEntity> found = new HashMap<>();
-        return chunks(List.copyOf(evaluationIds), chunk -> connection.preparedQuery("select " + ITEM_COLUMNS
-                        + " from review_item where project_id = $1 and evaluation_id = any($2) order by id for update")
+        return chunks(List.copyOf(evaluationIds), chunk -> connection.preparedQuery("select " + ITEM_COLUMNS.replaceAll("(\\w+)", "i.$1")
+                        + " from unnest($2::text[]) as k(evaluation_id) join review_item i"
+                        + " on i.project_id = $1 and i.evaluation_id = k.evaluation_id order by i.id for update of i")
                 .execute(Tuple.of(projectId, chunk.toArray(String[]::new)))
                 .invoke(rows -> rows.forEach(r -> found.put(r.getString("evaluation_id"), item(r)))))
                 .replaceWith(found);
@@ -122,9 +126,10 @@ final class ImportStore {
     Uni<List<FeedbackEntity>> feedbackOf(Collection<UUID> itemIds) {
         List<FeedbackEntity> found = new ArrayList<>();
         return chunks(List.copyOf(itemIds), chunk -> connection.preparedQuery("""
-                        select id, project_id, item_id, reviewer_id, verdict, expected_value_json, value_json, critique,
-                               tags, imported, revision, created_at, updated_at
-                        from feedback where item_id = any($1) order by created_at, id""")
+                        select f.id, f.project_id, f.item_id, f.reviewer_id, f.verdict, f.expected_value_json,
+                               f.value_json, f.critique, f.tags, f.imported, f.revision, f.created_at, f.updated_at
+                        from unnest($1::uuid[]) as k(item_id) join feedback f on f.item_id = k.item_id
+                        order by f.created_at, f.id""")
                 .execute(Tuple.of((Object) chunk.toArray(UUID[]::new)))
                 .invoke(rows -> rows.forEach(r -> {
                     FeedbackEntity f = new FeedbackEntity();
@@ -149,8 +154,8 @@ final class ImportStore {
     Uni<List<AssignmentEntity>> assignmentsOf(Collection<UUID> itemIds) {
         List<AssignmentEntity> found = new ArrayList<>();
         return chunks(List.copyOf(itemIds), chunk -> connection.preparedQuery("""
-                        select item_id, reviewer_id, state, lease_expires_at, reason, created_at
-                        from assignment where item_id = any($1)""")
+                        select a.item_id, a.reviewer_id, a.state, a.lease_expires_at, a.reason, a.created_at
+                        from unnest($1::uuid[]) as k(item_id) join assignment a on a.item_id = k.item_id""")
                 .execute(Tuple.of((Object) chunk.toArray(UUID[]::new)))
                 .invoke(rows -> rows.forEach(r -> {
                     AssignmentEntity a = new AssignmentEntity();
@@ -168,9 +173,10 @@ final class ImportStore {
     Uni<Map<UUID, AnnotationEntity>> annotations(Collection<UUID> ids) {
         Map<UUID, AnnotationEntity> found = new HashMap<>();
         return chunks(List.copyOf(ids), chunk -> connection.preparedQuery("""
-                        select id, project_id, item_id, queue_id, evaluation_id, metric_id, metric_version, record_id,
-                               judge_correct, revision, content, resolved_at, updated_at, last_event_id, rule
-                        from annotation where id = any($1)""")
+                        select n.id, n.project_id, n.item_id, n.queue_id, n.evaluation_id, n.metric_id,
+                               n.metric_version, n.record_id, n.judge_correct, n.revision, n.content, n.resolved_at,
+                               n.updated_at, n.last_event_id, n.rule
+                        from unnest($1::uuid[]) as k(id) join annotation n on n.id = k.id""")
                 .execute(Tuple.of((Object) chunk.toArray(UUID[]::new)))
                 .invoke(rows -> rows.forEach(r -> {
                     AnnotationEntity a = new AnnotationEntity();

@@ -68,7 +68,8 @@ public class QueueFilling {
         return largestCountSeen(queue, evaluation).chain(max -> {
             String stratum = FillStrategies.stratum(strategy, evaluation, max);
             OffsetDateTime dayStart = OffsetDateTime.now(ZoneOffset.UTC).toLocalDate().atStartOfDay().atOffset(ZoneOffset.UTC);
-            return ItemEntity.count("queueId = ?1 and stratum = ?2 and createdAt >= ?3", queue.id, stratum, dayStart)
+            return ItemEntity.count("queueId = ?1 and stratum = ?2 and stratum <> '' and createdAt >= ?3", queue.id,
+                            stratum, dayStart)
                     .map(n -> n < strategy.getStratified().getMaxItemsPerValuePerDay() ? stratum : null);
         });
     }
