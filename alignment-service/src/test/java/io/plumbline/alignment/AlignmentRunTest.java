@@ -158,6 +158,15 @@ class AlignmentRunTest {
             assertTrue(run.getUsageList().stream().anyMatch(u -> u.getPhase() == Phase.PHASE_DISTILLING_GUIDELINES
                     && u.getLlmCalls() == llm.requests(REFLECTION).size()));
 
+            var learnedFrom = alignment.listDisagreements(io.plumbline.proto.alignment.v1.ListDisagreementsRequest
+                    .newBuilder().setProjectId(f.project()).setMetricId(f.metricId()).setRunId(run.getId()).build());
+            assertEquals(run.getCounts().getTrainDisagreements(), learnedFrom.getDisagreementsCount());
+            learnedFrom.getDisagreementsList().forEach(d -> assertEquals(List.of(run.getId()), d.getRunIdsList()));
+            var unused = alignment.listDisagreements(io.plumbline.proto.alignment.v1.ListDisagreementsRequest
+                    .newBuilder().setProjectId(f.project()).setMetricId(f.metricId()).setUnusedOnly(true).build());
+            assertEquals(run.getCounts().getHoldoutDisagreements(), unused.getDisagreementsCount(),
+                    "the holdout's disagreements were not learned from");
+
             AlignmentRun accepted = alignment.acceptRun(AcceptRunRequest.newBuilder().setProjectId(f.project())
                     .setRunId(run.getId()).setAcceptedBy("bob").setPublish(true).build());
             RunDecision decision = accepted.getDecision();

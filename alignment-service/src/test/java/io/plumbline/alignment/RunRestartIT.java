@@ -73,6 +73,12 @@ class RunRestartIT {
         config.put("plumbline.alignment.reflection-model.provider", "patient");
         config.put("plumbline.alignment.reflection-model.model", "reflector");
         config.put("plumbline.alignment.runs.poll-interval", "500ms");
+        // Its own consumer group: another alignment-service on the same broker (a @QuarkusTest of this JVM) must not
+        // take half of the partitions. Kept across the restart, as a real deployment's is.
+        String group = "alignment-service-it-" + id().substring(0, 8);
+        for (String channel : List.of("metrics", "evaluations", "annotations")) {
+            config.put("mp.messaging.incoming." + channel + ".group.id", group);
+        }
         // This module's own package, not a copy from plumbline.apps.dir: it is what is under test.
         alignment = PackagedService.start("alignment-service",
                 Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath(), config);

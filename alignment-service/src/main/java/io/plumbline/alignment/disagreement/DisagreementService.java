@@ -3,6 +3,7 @@ package io.plumbline.alignment.disagreement;
 import io.plumbline.alignment.join.JudgedEvaluation;
 import io.plumbline.alignment.join.MetricSettings;
 import io.plumbline.alignment.join.ResolvedAnnotation;
+import io.plumbline.alignment.run.RunEntity;
 import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.PageToken;
 import io.plumbline.common.api.ProtoJson;
@@ -20,6 +21,9 @@ import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.UUID;
 
@@ -52,49 +56,78 @@ public class DisagreementService {
         UUID metricId = parseUuid(request.getMetricId(), "metric_id", v);
         v.check(request.getVersion() < 0, "version", "must be 0 (any) or a version number");
         v.check(request.hasDeltaThreshold() && request.getDeltaThreshold() < 0, "delta_threshold", "must be 0 or more");
+        UUID run = request.getRunId().isEmpty() ? null : parseUuid(request.getRunId(), "run_id", v);
         v.throwIfAny();
         int size = PageToken.pageSize(request.getPageSize(), 50, 500);
         Cursor after = Cursor.decode(PageToken.decode(request.getPageToken()));
 
-        return deltaThreshold(metricId, request).chain(threshold -> {
-            StringBuilder hql = new StringBuilder("select a, e " + DISAGREEMENTS);
+        return deltaThreshold(metricId, request).chain(threshold -> trainingUse(request.getProjectId(), metricId)
+                .chain(use -> listWith(request, metricId, threshold, run, use, size, after)));
+    }
+
+    /** For each annotation some run of the metric trained on: those runs, oldest first. */
+    private static Uni<Map<UUID, List<String>>> trainingUse(String projectId, UUID metricId) {
+        return RunEntity.<RunEntity>find("projectId = ?1 and metricId = ?2 and splitJson is not null order by createdAt",
+                projectId, metricId).list().map(runs -> {
+                    Map<UUID, List<String>> use = new HashMap<>();
+                    for (RunEntity run : runs) {
+                        run.trainIds().forEach(id -> use.computeIfAbsent(id, k -> new ArrayList<>()).add(run.id.toString()));
+                    }
+                    return use;
+                });
+    }
+
+    private Uni<ListDisagreementsResponse> listWith(ListDisagreementsRequest request, UUID metricId, double threshold,
+            UUID run, Map<UUID, List<String>> use, int size, Cursor after) {
+        List<UUID> ofRun = run == null ? List.of() : use.entrySet().stream()
+                .filter(e -> e.getValue().contains(run.toString())).map(Map.Entry::getKey).toList();
+        List<UUID> used = List.copyOf(use.keySet());
+        StringBuilder hql = new StringBuilder("select a, e " + DISAGREEMENTS);
+        if (request.getVersion() > 0) {
+            hql.append(" and a.metricVersion = :version");
+        }
+        if (request.getEvaluationTime().hasStartTime()) {
+            hql.append(" and e.evaluatedAt >= :from");
+        }
+        if (request.getEvaluationTime().hasEndTime()) {
+            hql.append(" and e.evaluatedAt < :to");
+        }
+        if (run != null) {
+            hql.append(ofRun.isEmpty() ? " and 1 = 0" : " and a.id in :ofRun");
+        }
+        if (request.getUnusedOnly() && !used.isEmpty()) {
+            hql.append(" and a.id not in :used");
+        }
+        if (after != null) {
+            hql.append(" and (a.resolvedAt < :afterTime or (a.resolvedAt = :afterTime and a.id < :afterId))");
+        }
+        hql.append(" order by a.resolvedAt desc, a.id desc");
+        return Panache.getSession().chain(session -> {
+            var query = session.createQuery(hql.toString(), Object[].class)
+                    .setParameter("metric", metricId)
+                    .setParameter("project", request.getProjectId())
+                    .setParameter("threshold", threshold)
+                    .setMaxResults(size + 1);
             if (request.getVersion() > 0) {
-                hql.append(" and a.metricVersion = :version");
+                query.setParameter("version", request.getVersion());
             }
             if (request.getEvaluationTime().hasStartTime()) {
-                hql.append(" and e.evaluatedAt >= :from");
+                query.setParameter("from", ProtoJson.offsetDateTime(request.getEvaluationTime().getStartTime()));
             }
             if (request.getEvaluationTime().hasEndTime()) {
-                hql.append(" and e.evaluatedAt < :to");
-            }
-            if (!request.getRunId().isEmpty()) {
-                hql.append(" and 1 = 0"); // no alignment run has used a disagreement yet
+                query.setParameter("to", ProtoJson.offsetDateTime(request.getEvaluationTime().getEndTime()));
             }
             if (after != null) {
-                hql.append(" and (a.resolvedAt < :afterTime or (a.resolvedAt = :afterTime and a.id < :afterId))");
+                query.setParameter("afterTime", after.resolvedAt()).setParameter("afterId", after.annotationId());
             }
-            hql.append(" order by a.resolvedAt desc, a.id desc");
-            return Panache.getSession().chain(session -> {
-                var query = session.createQuery(hql.toString(), Object[].class)
-                        .setParameter("metric", metricId)
-                        .setParameter("project", request.getProjectId())
-                        .setParameter("threshold", threshold)
-                        .setMaxResults(size + 1);
-                if (request.getVersion() > 0) {
-                    query.setParameter("version", request.getVersion());
-                }
-                if (request.getEvaluationTime().hasStartTime()) {
-                    query.setParameter("from", ProtoJson.offsetDateTime(request.getEvaluationTime().getStartTime()));
-                }
-                if (request.getEvaluationTime().hasEndTime()) {
-                    query.setParameter("to", ProtoJson.offsetDateTime(request.getEvaluationTime().getEndTime()));
-                }
-                if (after != null) {
-                    query.setParameter("afterTime", after.resolvedAt()).setParameter("afterId", after.annotationId());
-                }
-                return query.getResultList();
-            }).map(rows -> page(rows, size, request.getIncludeSnapshots()));
-        });
+            if (run != null && !ofRun.isEmpty()) {
+                query.setParameter("ofRun", ofRun);
+            }
+            if (request.getUnusedOnly() && !used.isEmpty()) {
+                query.setParameter("used", used);
+            }
+            return query.getResultList();
+        }).map(rows -> page(rows, size, request.getIncludeSnapshots(), use));
     }
 
     /** The request's threshold, else the metric's policy (from plumbline.metrics), else 0: any difference counts. */
@@ -106,10 +139,14 @@ public class DisagreementService {
                 : ProtoJson.parse(settings.alignmentPolicyJson, AlignmentPolicy.getDefaultInstance()).getDeltaThreshold());
     }
 
-    private static ListDisagreementsResponse page(List<Object[]> rows, int size, boolean withSnapshots) {
+    private static ListDisagreementsResponse page(List<Object[]> rows, int size, boolean withSnapshots,
+            Map<UUID, List<String>> use) {
         var response = ListDisagreementsResponse.newBuilder();
-        rows.stream().limit(size).forEach(row ->
-                response.addDisagreements(toProto((ResolvedAnnotation) row[0], (JudgedEvaluation) row[1], withSnapshots)));
+        rows.stream().limit(size).forEach(row -> {
+            ResolvedAnnotation a = (ResolvedAnnotation) row[0];
+            response.addDisagreements(toProto(a, (JudgedEvaluation) row[1], withSnapshots).toBuilder()
+                    .addAllRunIds(use.getOrDefault(a.id, List.of())).build());
+        });
         if (rows.size() > size) {
             ResolvedAnnotation last = (ResolvedAnnotation) rows.get(size - 1)[0];
             response.setNextPageToken(PageToken.encode(new Cursor(last.resolvedAt, last.id).encode()));
@@ -149,7 +186,7 @@ public class DisagreementService {
         try {
             return UUID.fromString(value);
         } catch (IllegalArgumentException e) {
-            v.add(field, "must be a metric id (a UUID) (was \"" + value + "\")");
+            v.add(field, "must be a UUID (was \"" + value + "\")");
             return null;
         }
     }

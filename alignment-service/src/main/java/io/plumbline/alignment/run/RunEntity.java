@@ -50,6 +50,25 @@ public class RunEntity extends PanacheEntityBase {
         return RunEntity.<RunEntity>find("metricId = ?1 order by createdAt desc, id desc", metricId).firstResult();
     }
 
+    /** The annotation ids of the train split (what the run learned from); empty before loading. */
+    public java.util.List<UUID> trainIds() {
+        return splitIds("train");
+    }
+
+    java.util.List<UUID> splitIds(String part) {
+        java.util.List<UUID> ids = new java.util.ArrayList<>();
+        if (splitJson == null) {
+            return ids;
+        }
+        try {
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(splitJson).path(part)
+                    .forEach(id -> ids.add(UUID.fromString(id.asText())));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the stored split of run " + id + " does not parse", e);
+        }
+        return ids;
+    }
+
     VersionContent candidateContent() {
         return candidate == null ? null : ProtoJson.parseBytes(candidate, VersionContent.getDefaultInstance());
     }

@@ -153,7 +153,7 @@ public class RunExecutor {
             work.run = run;
             Uni<Void> phases = begin(work)
                     .chain(() -> context(work))
-                    .chain(() -> entity.splitJson == null ? load(work) : reload(work, entity.splitJson))
+                    .chain(() -> entity.splitJson == null ? load(work) : reload(work, entity))
                     .chain(() -> work.run.getStatus() != Status.STATUS_RUNNING ? Uni.createFrom().voidItem()
                             : distillAndValidate(work, entity.candidateContent(), run.getPhase()));
             return phases.onFailure().recoverWithUni(failure -> fail(work, failure));
@@ -222,16 +222,9 @@ public class RunExecutor {
     }
 
     /** After a restart: the split kept by the loading phase. */
-    private Uni<Void> reload(Work work, String splitJson) {
-        List<UUID> train = new ArrayList<>();
-        List<UUID> holdout = new ArrayList<>();
-        try {
-            var node = JSON.readTree(splitJson);
-            node.path("train").forEach(id -> train.add(UUID.fromString(id.asText())));
-            node.path("holdout").forEach(id -> holdout.add(UUID.fromString(id.asText())));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("the stored split does not parse", e);
-        }
+    private Uni<Void> reload(Work work, RunEntity entity) {
+        List<UUID> train = entity.trainIds();
+        List<UUID> holdout = entity.splitIds("holdout");
         AlignmentRun run = work.run;
         UUID metric = UUID.fromString(run.getMetricId());
         return Panache.withSession(() -> RunRows.byIds(run.getProjectId(), metric, train)
