@@ -8,7 +8,10 @@ import io.plumbline.proto.judge.v1.EvaluateRequest;
 import io.plumbline.proto.judge.v1.EvaluateResponse;
 import io.plumbline.proto.judge.v1.EvaluateResult;
 import io.plumbline.proto.judge.v1.Evaluation;
+import io.plumbline.judge.budget.Budgets;
 import io.plumbline.proto.judge.v1.GetEvaluationRequest;
+import io.plumbline.proto.judge.v1.ListBudgetUsageRequest;
+import io.plumbline.proto.judge.v1.ListBudgetUsageResponse;
 import io.plumbline.proto.judge.v1.GetRecordSnapshotRequest;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
 import io.plumbline.proto.judge.v1.ListEvaluationsRequest;
@@ -27,10 +30,17 @@ public class JudgeGrpcService extends MutinyJudgeGrpc.JudgeImplBase {
 
     private final EvaluateService evaluate;
     private final EvaluationStore evaluations;
+    private final Budgets budgets;
 
-    JudgeGrpcService(EvaluateService evaluate, EvaluationStore evaluations) {
+    JudgeGrpcService(EvaluateService evaluate, EvaluationStore evaluations, Budgets budgets) {
         this.evaluate = evaluate;
         this.evaluations = evaluations;
+        this.budgets = budgets;
+    }
+
+    @Override
+    public Uni<ListBudgetUsageResponse> listBudgetUsage(ListBudgetUsageRequest request) {
+        return call(() -> budgets.usage(request));
     }
 
     @Override

@@ -15,6 +15,8 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +24,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Closes idle traces and sessions into assembled records, and judges assembled records with the trace and session
- * metrics. Safe with any number of replicas and restarts:
+ * Closes idle traces and sessions into assembled records, and judges assembled records (spans, traces, sessions) with
+ * the metrics of their level. Safe with any number of replicas and restarts:
  * <ul>
  * <li>closing takes idle rows with {@code FOR UPDATE SKIP LOCKED}, and in the same transaction stores the record
  * (primary key on project, level and record id: assembled once) and marks the rows closed;</li>
@@ -43,9 +45,11 @@ public class AssemblyCloser {
     private final RecordJudging judging;
     private final MeterRegistry meters;
     private final int concurrency;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicBoolean claiming = new AtomicBoolean();
 
     AssemblyCloser(Pool pool, AssemblyConfig config, RecordJudging judging, MeterRegistry meters,
-            @ConfigProperty(name = "plumbline.judging.concurrency", defaultValue = "16") int concurrency) {
+            @ConfigProperty(name = "plumbline.judging.concurrency", defaultValue = "64") int concurrency) {
         this.pool = pool;
         this.config = config;
         this.judging = judging;
@@ -63,18 +67,48 @@ public class AssemblyCloser {
                 });
     }
 
+    /**
+     * Claims pending records for judging while there is room (up to the judging concurrency in flight on this replica),
+     * and launches each judgment on its own: a judgment that waits for the provider holds one slot, never the others.
+     * Runs on the schedule, and again whenever judgments finish and leave room.
+     */
     @Scheduled(every = "${plumbline.assembly.close-interval:1s}", delayed = "${plumbline.assembly.close-interval:1s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> judgeAssembled() {
-        return claim().chain(records -> Multi.createFrom().iterable(records)
-                        .onItem().transformToUni(record -> judging.judge(record, concurrency)
-                                .chain(() -> markJudged(record)))
-                        .merge(concurrency).collect().last())
-                .replaceWithVoid()
+        if (!claiming.compareAndSet(false, true)) {
+            return Uni.createFrom().voidItem();
+        }
+        return fill()
                 .onFailure().recoverWithUni(failure -> {
-                    LOG.warnf("Judging assembled records failed, trying again after the lease: %s", failure.toString());
+                    LOG.warnf("Claiming assembled records failed, trying again later: %s", failure.toString());
                     return Uni.createFrom().voidItem();
-                });
+                })
+                .eventually(() -> claiming.set(false));
+    }
+
+    private Uni<Void> fill() {
+        int room = concurrency - inFlight.get();
+        if (room <= 0) {
+            return Uni.createFrom().voidItem();
+        }
+        int limit = Math.min(room, config.batchSize());
+        return claim(limit).chain(records -> {
+            records.forEach(this::launch);
+            return records.size() == limit ? fill() : Uni.createFrom().voidItem();
+        });
+    }
+
+    private void launch(RecordSnapshot record) {
+        inFlight.incrementAndGet();
+        judging.judge(record, concurrency).chain(() -> markJudged(record))
+                .eventually(() -> {
+                    if (inFlight.decrementAndGet() <= concurrency / 2) {
+                        judgeAssembled().subscribe().with(ignored -> { }, failure -> { });
+                    }
+                })
+                .subscribe().with(ignored -> { }, failure -> LOG.warnf(
+                        "Judging %s failed; it is taken up again after its lease: %s",
+                        record.getRecord().getRecordId(), failure.toString()));
     }
 
     /** Assembles idle traces; repeats while full batches come back. */
@@ -175,7 +209,7 @@ public class AssemblyCloser {
     }
 
     /** Claims pending assembled records for judging (a lease, so that a dead replica's claim runs out). */
-    private Uni<List<RecordSnapshot>> claim() {
+    private Uni<List<RecordSnapshot>> claim(int limit) {
         return pool.preparedQuery("""
                         update assembled_record set claimed_until = now() + make_interval(secs => $1)
                         where (project_id, level, record_id) in (
@@ -183,7 +217,7 @@ public class AssemblyCloser {
                             where judged_at is null and (claimed_until is null or claimed_until < now())
                             order by closed_at limit $2 for update skip locked)
                         returning snapshot""")
-                .execute(Tuple.of(seconds(config.judgeLease()), config.batchSize()))
+                .execute(Tuple.of(seconds(config.judgeLease()), limit))
                 .map(rows -> {
                     List<RecordSnapshot> records = new ArrayList<>();
                     rows.forEach(row -> records.add(ProtoJson.parseBytes(row.getBuffer("snapshot").getBytes(),

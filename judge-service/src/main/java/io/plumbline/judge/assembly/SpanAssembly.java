@@ -2,7 +2,8 @@ package io.plumbline.judge.assembly;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.plumbline.judge.intake.NormalizedSpanHandler;
-import io.plumbline.judge.judging.SpanJudging;
+import io.plumbline.judge.judging.RecordJudging;
+import io.plumbline.proto.common.v1.Level;
 import io.plumbline.judge.normalize.NormalizedSpan;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -20,9 +21,11 @@ import org.jboss.logging.Logger;
 
 /**
  * The stage after the intake: the spans of one Kafka record are written into the assembly state (their trace, their
- * session, the span records themselves) in one database transaction, then the span records are judged. Both happen
+ * session, the spans themselves) in one database transaction, with the span records that span metrics will judge
+ * (queued as assembled records of level SPAN, judged by {@link AssemblyCloser} like traces and sessions). This happens
  * before the record's offset is committed, so a crash or a rebalance re-reads the record and finds its spans already
- * there (writes are idempotent on trace and span id): the state is in PostgreSQL, never only in memory.
+ * there (writes are idempotent on trace and span id): the state is in PostgreSQL, never only in memory, and the
+ * consumer never waits for the judge provider.
  *
  * <p>A span of a trace already assembled, or of a session already closed, is late: it is counted
  * ({@code plumbline_assembly_late_spans_total}) and the closed record is not judged again. A redelivered span that was
@@ -34,13 +37,13 @@ public class SpanAssembly implements NormalizedSpanHandler {
     private static final Logger LOG = Logger.getLogger(SpanAssembly.class);
 
     private final Pool pool;
-    private final SpanJudging spanJudging;
+    private final RecordJudging judging;
     private final AssemblyConfig config;
     private final MeterRegistry meters;
 
-    SpanAssembly(Pool pool, SpanJudging spanJudging, AssemblyConfig config, MeterRegistry meters) {
+    SpanAssembly(Pool pool, RecordJudging judging, AssemblyConfig config, MeterRegistry meters) {
         this.pool = pool;
-        this.spanJudging = spanJudging;
+        this.judging = judging;
         this.config = config;
         this.meters = meters;
     }
@@ -50,25 +53,41 @@ public class SpanAssembly implements NormalizedSpanHandler {
         if (spans.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return store(spans).chain(() -> spanJudging.judge(spans));
+        return store(spans);
     }
 
     /** Writes the spans into the assembly state; transient database failures are retried until they pass. */
     Uni<Void> store(List<NormalizedSpan> spans) {
         Map<String, List<NormalizedSpan>> byTrace = new LinkedHashMap<>();
+        List<Tuple> spanRecords = new ArrayList<>();
         for (NormalizedSpan span : spans) {
             byTrace.computeIfAbsent(span.traceId(), t -> new ArrayList<>()).add(span);
+            if (!span.hasGenAiContent()) {
+                meters.counter("plumbline.judge.spans.skipped", "reason", "no_genai_content").increment();
+            } else if (!judging.due(span.snapshot()).isEmpty()) {
+                var record = span.snapshot().getRecord();
+                spanRecords.add(Tuple.of(record.getProjectId(), Level.LEVEL_SPAN.name(), record.getRecordId(),
+                        Buffer.buffer(span.snapshot().toByteArray())));
+            }
         }
         return Uni.createFrom().deferred(() -> pool.withTransaction(connection -> Multi.createFrom()
                         .iterable(byTrace.values())
                         .onItem().transformToUniAndConcatenate(trace -> storeTrace(connection, trace))
-                        .collect().in(Late::new, Late::add)))
+                        .collect().in(Late::new, Late::add)
+                        .call(() -> spanRecords.isEmpty() ? Uni.createFrom().voidItem() : connection.preparedQuery(
+                                        "insert into assembled_record (project_id, level, record_id, snapshot, closed_at)"
+                                        + " values ($1, $2, $3, $4, now()) on conflict do nothing")
+                                .executeBatch(spanRecords).replaceWithVoid())))
                 .onFailure().invoke(failure -> {
                     meters.counter("plumbline.consumer.retries", "channel", "otlp-spans").increment();
                     LOG.warnf("Storing spans for assembly failed, retrying: %s", failure.toString());
                 })
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(10)).indefinitely()
                 .invoke(late -> {
+                    meters.counter("plumbline.assembly.spans.stored").increment(spans.size());
+                    if (!spanRecords.isEmpty()) {
+                        meters.counter("plumbline.assembly.records", "level", "span").increment(spanRecords.size());
+                    }
                     // counted once the transaction committed, so that a retried transaction does not count twice
                     if (late.traceSpans > 0) {
                         meters.counter("plumbline.assembly.late.spans", "level", "trace").increment(late.traceSpans);

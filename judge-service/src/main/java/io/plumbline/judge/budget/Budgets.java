@@ -1,7 +1,18 @@
 package io.plumbline.judge.budget;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.plumbline.common.api.ApiException;
+import io.plumbline.common.api.PageToken;
+import io.plumbline.common.api.ProtoJson;
+import io.plumbline.proto.judge.v1.BudgetUsage;
 import io.plumbline.proto.judge.v1.Evaluation;
+import io.plumbline.proto.judge.v1.ListBudgetUsageRequest;
+import io.plumbline.proto.judge.v1.ListBudgetUsageResponse;
+import io.vertx.mutiny.sqlclient.Row;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import io.plumbline.proto.registry.v1.Binding;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -29,6 +40,60 @@ public class Budgets {
     Budgets(Pool pool, MeterRegistry meters) {
         this.pool = pool;
         this.meters = meters;
+    }
+
+    /** Usage per metric binding on one UTC day (today by default), ordered by metric id then binding name. */
+    public Uni<ListBudgetUsageResponse> usage(ListBudgetUsageRequest request) {
+        int size = PageToken.pageSize(request.getPageSize(), 50, 500);
+        LocalDate day;
+        try {
+            day = request.getDate().isEmpty() ? LocalDate.now(ZoneOffset.UTC) : LocalDate.parse(request.getDate());
+        } catch (DateTimeParseException e) {
+            throw ApiException.invalid("date", "must be a day as YYYY-MM-DD (was \"" + request.getDate() + "\")");
+        }
+        UUID metricId = null;
+        if (!request.getMetricId().isEmpty()) {
+            try {
+                metricId = UUID.fromString(request.getMetricId());
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("metric_id", "must be a UUID (was \"" + request.getMetricId() + "\")");
+            }
+        }
+        String after = PageToken.decode(request.getPageToken());
+        String afterMetric = after == null ? "" : after.substring(0, after.indexOf('|'));
+        String afterBinding = after == null ? "" : after.substring(after.indexOf('|') + 1);
+        return pool.preparedQuery("""
+                        select * from budget_usage where project_id = $1 and day = $2
+                          and ($3::uuid is null or metric_id = $3) and (not $4 or exhausted_at is not null)
+                          and (metric_id::text, binding_name) > ($5, $6)
+                        order by metric_id::text, binding_name limit $7""")
+                .execute(Tuple.from(new Object[] {request.getProjectId(), day, metricId, request.getExhaustedOnly(),
+                        afterMetric, afterBinding, size + 1}))
+                .map(rows -> {
+                    var response = ListBudgetUsageResponse.newBuilder();
+                    int count = 0;
+                    for (Row row : rows) {
+                        if (++count > size) {
+                            BudgetUsage last = response.getUsage(size - 1);
+                            response.setNextPageToken(PageToken.encode(last.getMetricId() + "|" + last.getBindingName()));
+                            break;
+                        }
+                        long budget = row.getLong("daily_budget");
+                        long used = row.getLong("tokens_used");
+                        var usage = BudgetUsage.newBuilder().setProjectId(row.getString("project_id"))
+                                .setMetricId(row.getUUID("metric_id").toString()).setBindingName(row.getString("binding_name"))
+                                .setDate(row.getLocalDate("day").toString()).setDailyTokenBudget(budget)
+                                .setTokensUsed(used).setTokensRemaining(budget > 0 ? Math.max(0, budget - used) : 0)
+                                .setEvaluations(row.getLong("evaluations")).setSkippedBudget(row.getLong("skipped_budget"))
+                                .setCostUsd(row.getDouble("cost_usd"));
+                        OffsetDateTime exhausted = row.getOffsetDateTime("exhausted_at");
+                        if (exhausted != null) {
+                            usage.setExhausted(true).setExhaustTime(ProtoJson.timestamp(exhausted));
+                        }
+                        response.addUsage(usage);
+                    }
+                    return response.build();
+                });
     }
 
     /** True unless the binding has a budget and it is spent today. */

@@ -1,0 +1,256 @@
+package io.plumbline.judge.bench;
+
+import static io.plumbline.judge.OtlpSpans.attr;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.plumbline.common.kafka.Topic;
+import io.plumbline.judge.OtlpSpans;
+import io.plumbline.judge.StreamFixture;
+import io.plumbline.judge.intake.SpanStreamConsumer;
+import io.plumbline.proto.common.v1.Level;
+import io.plumbline.proto.judge.v1.EvaluationEvent;
+import io.plumbline.proto.judge.v1.JudgeGrpc;
+import io.plumbline.testing.KafkaBroker;
+import io.plumbline.testing.llm.Latency;
+import io.plumbline.testing.llm.LlmProviderResource;
+import io.plumbline.testing.llm.LlmStandIn;
+import io.plumbline.testing.llm.Reply;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Throughput figures for the README, not a test of behaviour: not part of {@code verify} (the name does not end in
+ * Test). Run with {@code ./mvnw -B -ntp -o -f judge-service/pom.xml verify -Dtest=StreamBenchmark
+ * -Dsurefire.failIfNoSpecifiedTests=false} ({@code -Dbench.spans=200000 -Dbench.evaluations=20000 -Dbench.rounds=3}).
+ *
+ * <p>Both read a topic of their own, pre-filled with realistic OTLP records (one trace of 10 GenAI spans of ~1 KB per
+ * record, as the receivers and the Collector write them), through {@link SpanStreamConsumer#consume} one record at a
+ * time, exactly as the {@code otlp_spans} channel calls it (the channel itself reads {@code otlp_spans}; a topic of
+ * its own keeps the measurement free of it).
+ * <ol>
+ * <li>Intake: spans per second through decode, normalize and assembly (committed in PostgreSQL), against a raw
+ * KafkaConsumer reading the same records in the same run (median of the rounds; one intake pass per round over a fresh
+ * topic).</li>
+ * <li>Judging: the stand-in answers after a fixed 300 ms, provider and judging concurrency 1,000; evaluations per
+ * second from the first record read to the last evaluation emitted on {@code plumbline.evaluations}, and the peak heap
+ * (of this JVM, which also hosts the Kafka broker).</li>
+ * </ol>
+ */
+@QuarkusTest
+@TestProfile(StreamBenchmark.Profile.class)
+class StreamBenchmark {
+
+    /** Provider and judging concurrency 1,000. */
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("plumbline.llm.providers.patient.max-concurrency", "1000",
+                    "plumbline.llm.providers.patient.timeout", "30s",
+                    "plumbline.judging.concurrency", "1000",
+                    "plumbline.assembly.batch-size", "1000",
+                    "quarkus.datasource.reactive.max-size", "32",
+                    "quarkus.log.category.\"io.plumbline\".level", "WARN");
+        }
+    }
+
+    static final int SPANS_PER_TRACE = 10;
+
+    @Inject
+    SpanStreamConsumer consumer;
+
+    @Inject
+    MeterRegistry meters;
+
+    @GrpcClient("judge")
+    JudgeGrpc.JudgeBlockingStub judge;
+
+    @Test
+    void intake() throws Exception {
+        int spans = Integer.getInteger("bench.spans", 200_000);
+        int rounds = Integer.getInteger("bench.rounds", 3);
+        List<Double> raw = new ArrayList<>();
+        List<Double> pipeline = new ArrayList<>();
+        int size = 0;
+        for (int round = 0; round < rounds; round++) {
+            String topic = "bench_spans_" + UUID.randomUUID().toString().substring(0, 8);
+            size = prefill(topic, "bench-intake", spans / SPANS_PER_TRACE);
+            raw.add(spans / seconds(() -> read(topic, spans / SPANS_PER_TRACE, false)));
+            pipeline.add(spans / seconds(() -> read(topic, spans / SPANS_PER_TRACE, true)));
+            System.out.printf("BENCH intake round %d: raw %.0f spans/s, decode+normalize+assembly %.0f spans/s%n",
+                    round + 1, raw.get(round), pipeline.get(round));
+        }
+        double rawMedian = median(raw);
+        double pipelineMedian = median(pipeline);
+        System.out.printf("BENCH intake: %d spans (%d per trace, %d bytes per record), %d rounds: raw consumer median"
+                        + " %.0f spans/s, decode+normalize+assembly median %.0f spans/s, ratio %.3f (floor 0.25, goal 0.5)%n",
+                spans, SPANS_PER_TRACE, size, rounds, rawMedian, pipelineMedian, pipelineMedian / rawMedian);
+    }
+
+    @Test
+    void judging() throws Exception {
+        int evaluations = Integer.getInteger("bench.evaluations", 20_000);
+        int rounds = Integer.getInteger("bench.rounds", 3);
+        List<Double> rates = new ArrayList<>();
+        try (LlmStandIn llm = LlmStandIn.start(ConfigProvider.getConfig().getValue(LlmProviderResource.PORT, Integer.class));
+                StreamFixture stream = new StreamFixture(judge)) {
+            llm.byDefault(Reply.judgment(true, "Fine.").usage(400, 40));
+            String metricId = stream.publish("bench-helpfulness", Level.LEVEL_SPAN, StreamFixture.all("every-span"));
+            llm.latency(Latency.fixed(Duration.ofMillis(300)));
+            for (int round = 0; round < rounds; round++) {
+                String topic = "bench_judge_" + UUID.randomUUID().toString().substring(0, 8);
+                prefill(topic, stream.project, evaluations / SPANS_PER_TRACE);
+                resetPeakHeap();
+                try (var emitted = new KafkaConsumer<byte[], byte[]>(consumerProperties("bench-evaluations-" + UUID.randomUUID()))) {
+                    emitted.subscribe(List.of(Topic.EVALUATIONS.topicName()));
+                    emitted.poll(Duration.ofSeconds(2)); // joined; reads from the end
+                    emitted.seekToEnd(emitted.assignment());
+                    emitted.assignment().forEach(emitted::position);
+                    long start = System.nanoTime();
+                    read(topic, evaluations / SPANS_PER_TRACE, true);
+                    int seen = 0;
+                    while (seen < evaluations) {
+                        for (ConsumerRecord<byte[], byte[]> record : emitted.poll(Duration.ofMillis(200))) {
+                            if (EvaluationEvent.parseFrom(record.value()).getMetricId().equals(metricId)) {
+                                seen++;
+                            }
+                        }
+                    }
+                    double rate = evaluations / ((System.nanoTime() - start) / 1e9);
+                    rates.add(rate);
+                    System.out.printf("BENCH judging round %d: %.0f evaluations/s stored and emitted, peak heap %d MB,"
+                            + " stand-in peak in flight %d%n", round + 1, rate, peakHeapMb(), llm.maxInFlight());
+                }
+            }
+        }
+        System.out.printf("BENCH judging: %d evaluations per round, %d rounds, 300 ms latency, concurrency 1000: median"
+                + " %.0f evaluations/s (floor 2000)%n", evaluations, rounds, median(rates));
+    }
+
+    /** Fills a new 6-partition topic with one record per trace; returns the size of one record. */
+    private static int prefill(String topic, String project, int traces) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get();
+        }
+        int size = 0;
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers",
+                KafkaBroker.shared().bootstrapServers(), "linger.ms", "20", "batch.size", "262144", "compression.type", "none"),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < traces; i++) {
+                String traceId = OtlpSpans.newTraceId();
+                byte[] value = trace(traceId, project, i).toByteArray();
+                size = value.length;
+                producer.send(new ProducerRecord<>(topic, traceId, value));
+            }
+            producer.flush();
+        }
+        return size;
+    }
+
+    /** A realistic agent trace: an agent root span and 9 LLM calls with JSON messages, tokens, a session. */
+    private static io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest trace(String traceId, String project,
+            int n) {
+        Span.Builder root = OtlpSpans.span(traceId, "invoke_agent travel-planner", attr("gen_ai.operation.name", "invoke_agent"),
+                attr("gen_ai.agent.name", "travel-planner"), attr("gen_ai.conversation.id", "bench-session-" + (n / 5)));
+        Span.Builder[] spans = new Span.Builder[SPANS_PER_TRACE];
+        spans[0] = root;
+        for (int i = 1; i < SPANS_PER_TRACE; i++) {
+            spans[i] = OtlpSpans.span(traceId, "chat gpt-4o-mini", attr("gen_ai.operation.name", "chat"),
+                    attr("gen_ai.provider.name", "openai"), attr("gen_ai.request.model", "gpt-4o-mini"),
+                    attr("gen_ai.response.model", "gpt-4o-mini-2024-07-18"), attr("gen_ai.usage.input_tokens", 412L),
+                    attr("gen_ai.usage.output_tokens", 96L), attr("gen_ai.conversation.id", "bench-session-" + (n / 5)),
+                    attr("gen_ai.input.messages", "[{\"role\":\"system\",\"parts\":[{\"type\":\"text\",\"content\":"
+                            + "\"You are a travel planner. Answer briefly and cite the sources you used.\"}]},"
+                            + "{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Step " + i + " of trip " + n
+                            + ": find a hotel near the old town of Lisbon for two nights in May, under 150 euros a night,"
+                            + " with breakfast, and tell me how far it is from the tram 28 line.\"}]}]"),
+                    attr("gen_ai.output.messages", "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":"
+                            + "\"Hotel Alfama Patio (132 EUR/night, breakfast included) is 250 m from the tram 28 stop"
+                            + " Largo das Portas do Sol. Alternative: Memmo Alfama, 148 EUR, 400 m away. Step " + i
+                            + ".\"}],\"finish_reason\":\"stop\"}]"))
+                    .setParentSpanId(root.getSpanId());
+        }
+        return OtlpSpans.request(OtlpSpans.resource("service.name", "travel-agent", "service.version", "1.4.2",
+                "telemetry.sdk.language", "python", "plumbline.project", project), spans);
+    }
+
+    /** Reads every record of the topic (a fresh group): only polling, or handing each to the intake like the channel. */
+    private Void read(String topic, int records, boolean intake) {
+        try (var kafka = new KafkaConsumer<byte[], byte[]>(consumerProperties("bench-" + UUID.randomUUID()))) {
+            kafka.subscribe(List.of(topic));
+            int seen = 0;
+            long bytes = 0;
+            while (seen < records) {
+                for (ConsumerRecord<byte[], byte[]> record : kafka.poll(Duration.ofMillis(200))) {
+                    seen++;
+                    bytes += record.value().length;
+                    if (intake) {
+                        consumer.consume(record).await().atMost(Duration.ofMinutes(2));
+                    }
+                }
+            }
+            if (bytes == 0) {
+                throw new IllegalStateException("nothing read");
+            }
+        }
+        return null;
+    }
+
+    private static Properties consumerProperties(String group) {
+        Properties properties = new Properties();
+        properties.put("bootstrap.servers", KafkaBroker.shared().bootstrapServers());
+        properties.put("group.id", group);
+        properties.put("auto.offset.reset", "earliest");
+        properties.put("enable.auto.commit", "false");
+        properties.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        properties.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        return properties;
+    }
+
+    private static double seconds(java.util.concurrent.Callable<Void> work) throws Exception {
+        long start = System.nanoTime();
+        work.call();
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static void resetPeakHeap() {
+        System.gc();
+        ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+    }
+
+    private static long peakHeapMb() {
+        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
+                .mapToLong(p -> p.getPeakUsage().getUsed()).sum() / (1024 * 1024);
+    }
+}
