@@ -311,6 +311,34 @@ class AlignmentRunTest {
     }
 
     @Test
+    void theRestTwinsStartReadWatchCancelAndList() {
+        Fixture f = fixture(6, 2);
+        llm.when(REFLECTION).reply(Reply.json("{\"guidelines\": []}").after(Duration.ofSeconds(5)));
+        String base = "/api/v1/projects/" + f.project() + "/alignment-runs";
+        String runId = io.restassured.RestAssured.given().contentType("application/json")
+                .body("{\"metricId\": \"" + f.metricId() + "\", \"startedBy\": \"rest\", \"settings\": {\"seed\": \"3\"}}")
+                .post(base).then().statusCode(200)
+                .body("status", org.hamcrest.Matchers.equalTo("STATUS_PENDING"))
+                .body("startedBy", org.hamcrest.Matchers.equalTo("rest"))
+                .extract().path("id");
+        io.restassured.RestAssured.given().get(base + "/" + runId).then().statusCode(200)
+                .body("settings.seed", org.hamcrest.Matchers.equalTo("3"));
+        io.restassured.RestAssured.given().contentType("application/json").body("{\"cancelledBy\": \"rest\"}")
+                .post(base + "/" + runId + "/cancel").then().statusCode(200)
+                .body("status", org.hamcrest.Matchers.equalTo("STATUS_CANCELLED"))
+                .body("cancelledBy", org.hamcrest.Matchers.equalTo("rest"));
+        String events = io.restassured.RestAssured.given().get(base + "/" + runId + "/watch").then().statusCode(200)
+                .extract().asString();
+        assertTrue(events.contains("STATUS_CANCELLED"), events);
+        io.restassured.RestAssured.given().get(base + "?metricId=" + f.metricId()).then().statusCode(200)
+                .body("runs[0].id", org.hamcrest.Matchers.equalTo(runId));
+        io.restassured.RestAssured.given().contentType("application/json")
+                .body("{\"metricId\": \"" + f.metricId() + "\", \"settings\": {\"holdoutFraction\": 2}}")
+                .post(base).then().statusCode(400);
+        io.restassured.RestAssured.given().get(base + "/" + id()).then().statusCode(404);
+    }
+
+    @Test
     void withoutDisagreementsThereIsNothingToLearn() {
         Fixture f = fixture(0, 5);
         AlignmentRun run = runToEnd(f.project(), f.metricId(), RunSettings.getDefaultInstance());
