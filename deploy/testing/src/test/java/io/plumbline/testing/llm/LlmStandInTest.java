@@ -154,11 +154,13 @@ class LlmStandInTest {
     @Test
     void noAnswerMakesTheClientTimeOutAndResetReleasesTheConnection() {
         llm.always().reply(Reply.noAnswer());
-        var request = HttpRequest.newBuilder(URI.create(llm.baseUrl() + "/chat/completions")).timeout(Duration.ofMillis(300))
+        // Long enough for a loaded machine to read and record the request before the client gives up on it.
+        var request = HttpRequest.newBuilder(URI.create(llm.baseUrl() + "/chat/completions")).timeout(Duration.ofSeconds(2))
                 .POST(HttpRequest.BodyPublishers.ofString(chatRequest("m", "s", "u", false))).build();
 
         assertThrows(HttpTimeoutException.class, () -> HTTP.send(request, HttpResponse.BodyHandlers.ofString()));
-        assertEquals(1, llm.requests().size(), "the request was recorded even though it was never answered");
+        assertEquals(1, llm.awaitRequests(1, Duration.ofSeconds(5)).size(),
+                "the request was recorded even though it was never answered");
         // The client closes its connection on timeout, which may already have ended the request here: the peak is exact.
         assertEquals(1, llm.maxInFlight(), "the unanswered request was held open");
         llm.reset();
