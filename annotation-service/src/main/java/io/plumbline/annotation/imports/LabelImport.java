@@ -61,6 +61,8 @@ import org.jboss.logging.Logger;
 public class LabelImport {
 
     static final int MAX_ERRORS = 1000;
+    /** Imports of at least this many rows refresh the statistics of the tables they grew. */
+    static final int ANALYZE_AFTER = 10_000;
     private static final Logger LOG = Logger.getLogger(LabelImport.class);
 
     private final FeedbackRules rules;
@@ -101,7 +103,12 @@ public class LabelImport {
                         }
                         return run.write(connection).map(ignored -> run.response(true));
                     }).invoke(() -> phases[3] = System.nanoTime());
-        }).invoke(response -> LOG.infof("Imported %d rows into project %s in %d ms (parse %d, read %d, apply %d, "
+        }).invoke(response -> {
+                    if (response.getCommitted() && parsed.rows().size() >= ANALYZE_AFTER) {
+                        analyzeGrownTables().subscribe().with(ignored -> { });  // not waited for by the caller
+                    }
+                })
+                .invoke(response -> LOG.infof("Imported %d rows into project %s in %d ms (parse %d, read %d, apply %d, "
                 + "write %d, commit %d): %d new, %d updated, %d unchanged, %d refused, %d resolved, committed %s",
                 parsed.rows().size() + parsed.errors().size(), r.getProjectId(), ms(started, System.nanoTime()),
                 ms(started, phases[0]), ms(phases[0], phases[1]), ms(phases[1], phases[2]), ms(phases[2], phases[3]),
@@ -547,6 +554,17 @@ public class LabelImport {
                     .setItemsResolved(committed ? resolved : 0)
                     .build();
         }
+    }
+
+    /**
+     * After a large import the planner's statistics still describe the tables before it until autovacuum catches up,
+     * and plans chosen for small tables (sequential scans) are slow on the grown ones: refresh them at once. A failure
+     * only leaves that to autovacuum.
+     */
+    private Uni<Void> analyzeGrownTables() {
+        return pool.query("analyze review_item, feedback, assignment, annotation").execute().replaceWithVoid()
+                .onFailure().invoke(e -> LOG.warnf("Statistics not refreshed after an import: %s", e.getMessage()))
+                .onFailure().recoverWithNull();
     }
 
     private static long ms(long from, long to) {
