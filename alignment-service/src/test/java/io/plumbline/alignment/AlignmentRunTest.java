@@ -295,6 +295,27 @@ class AlignmentRunTest {
     }
 
     @Test
+    void cancellingRightAfterTheStartEndsTheRunBeforeItCallsAModel() {
+        Fixture f = fixture(30, 4);
+        scriptReflection(f);
+        scriptCandidateJudge();
+        AlignmentRun run = alignment.startRun(StartRunRequest.newBuilder().setProjectId(f.project())
+                .setMetricId(f.metricId()).build());
+        AlignmentRun cancelled = alignment.cancelRun(CancelRunRequest.newBuilder().setProjectId(f.project())
+                .setRunId(run.getId()).build());
+        assertEquals(AlignmentRun.Status.STATUS_CANCELLED, cancelled.getStatus());
+        // Pending, loading or building traces (which one depends on the machine's speed; a very fast one may already
+        // be distilling, which the test above covers): every later phase change of the worker is refused, so the
+        // reflection model is never called.
+        if (cancelled.getPhase().getNumber() < Phase.PHASE_DISTILLING_GUIDELINES.getNumber()) {
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> llm.requests().isEmpty());
+        }
+        AlignmentRun after = get(f.project(), run.getId());
+        assertEquals(AlignmentRun.Status.STATUS_CANCELLED, after.getStatus());
+        assertEquals(cancelled.getPhase(), after.getPhase());
+    }
+
+    @Test
     void cancellingWhileValidatingStopsTheJudge() {
         Fixture f = fixture(6, 40);
         scriptReflection(f);
