@@ -228,6 +228,11 @@ class AlignmentRunTest {
         assertTrue(run.getValidation().getLiftPoints() >= 5);
         assertEquals(2, registry.getMetric(GetMetricRequest.newBuilder().setProjectId(project).setMetricId(metricId)
                 .build()).getPublishedVersion());
+        var trigger = alignment.getTriggerStatus(io.plumbline.proto.alignment.v1.GetTriggerStatusRequest.newBuilder()
+                .setProjectId(project).setMetricId(metricId).build());
+        assertEquals(run.getId(), trigger.getLastRunId());
+        assertTrue(trigger.hasCooldownUntil(), "a cooldown follows every run: " + trigger);
+        assertTrue(trigger.getActiveRunId().isEmpty());
 
         var judge = io.plumbline.proto.judge.v1.JudgeGrpc.newBlockingStub(ManagedChannelBuilder.forAddress("127.0.0.1",
                 ConfigProvider.getConfig().getValue(ServicesResource.JUDGE_PORT, Integer.class)).usePlaintext().build());
