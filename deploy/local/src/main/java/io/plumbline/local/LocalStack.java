@@ -20,8 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -50,7 +52,9 @@ public final class LocalStack {
             new Service("metric-registry", 8081, "plumbline_registry"),
             new Service("judge-service", 8082, "plumbline_judge"),
             new Service("annotation-service", 8083, "plumbline_annotation"),
-            new Service("alignment-service", 8084, "plumbline_alignment"));
+            new Service("alignment-service", 8084, "plumbline_alignment"),
+            // The console owns no data: no database; it reaches the services on the ports above (its defaults).
+            new Service("console", 8080, null));
 
     private static final Duration SERVICE_STOP_GRACE = Duration.ofSeconds(30);
     private static final Duration KAFKA_STOP_GRACE = Duration.ofSeconds(60);
@@ -280,7 +284,9 @@ public final class LocalStack {
             writeQuietly(portFile, postgres.port() + "\n");
         }
         for (Service service : SERVICES) {
-            postgres.ensureDatabase(service.database());
+            if (service.database() != null) {
+                postgres.ensureDatabase(service.database());
+            }
         }
     }
 
@@ -316,12 +322,23 @@ public final class LocalStack {
                 serviceStatus.put(service.module(), "NOT STARTED: port " + service.port() + " is in use");
                 continue;
             }
-            PostgresServer.Database db = postgres.database(service.database());
-            Map<String, String> environment = PackagedService.environment(bootstrap, db, service.port());
+            Map<String, String> environment;
+            if (service.database() == null) {
+                environment = new LinkedHashMap<>(Map.of("QUARKUS_HTTP_PORT", String.valueOf(service.port()),
+                        "QUARKUS_HTTP_HOST", "127.0.0.1"));
+            } else {
+                environment = PackagedService.environment(bootstrap, postgres.database(service.database()), service.port());
+            }
 
             List<String> command = new ArrayList<>();
             command.add(java);
             command.addAll(splitOptions(env("PLUMBLINE_JAVA_OPTS", "")));
+            if (service.module().equals("annotation-service")) {
+                // The local reviewer who signs in to the console (an admin, so imports and adjudication work too).
+                command.add("-Dplumbline.reviewers.\"local\".api-key=" + localReviewerKey());
+                command.add("-Dplumbline.reviewers.\"local\".display-name=Local reviewer");
+                command.add("-Dplumbline.reviewers.\"local\".admin=true");
+            }
             command.add("-jar");
             command.add(jar.toString());
             Path log = logs.resolve(service.module() + ".log");
@@ -390,11 +407,30 @@ public final class LocalStack {
             sb.append("\n  Not built: ").append(String.join(", ", notBuilt))
                     .append(" (no <module>/target/quarkus-app/quarkus-run.jar; deploy/local/run builds them)");
         }
-        sb.append("\n  Databases: ").append(SERVICES.stream().map(Service::database).collect(Collectors.joining(", ")))
+        if (services.stream().anyMatch(c -> c.name().equals("console"))) {
+            sb.append("\n  Console:   http://127.0.0.1:8080, sign in with the key ").append(localReviewerKey())
+                    .append(" (reviewer \"local\")");
+        }
+        sb.append("\n  Databases: ").append(SERVICES.stream().map(Service::database).filter(Objects::nonNull)
+                        .collect(Collectors.joining(", ")))
                 .append("\n  psql:      psql -h ").append(postgres.host()).append(" -p ").append(postgres.port())
                 .append(" -U ").append(postgres.user()).append(' ').append(SERVICES.get(0).database())
                 .append("\n  Data:      ").append(home);
         return sb.toString();
+    }
+
+    /** The local reviewer's API key: made once, kept in the data directory so that it survives restarts. */
+    private String localReviewerKey() {
+        Path file = home.resolve("console-api-key");
+        try {
+            if (!Files.exists(file)) {
+                Files.createDirectories(home);
+                Files.writeString(file, "local-" + UUID.randomUUID().toString().replace("-", "").substring(0, 16) + "\n");
+            }
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot keep the console key in " + file, e);
+        }
     }
 
     private void waitUntilStopped() {
