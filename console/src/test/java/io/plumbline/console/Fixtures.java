@@ -1,9 +1,13 @@
 package io.plumbline.console;
 
+import static org.awaitility.Awaitility.await;
+
 import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
 import io.plumbline.proto.common.v1.BooleanType;
@@ -13,13 +17,20 @@ import io.plumbline.proto.common.v1.MetricVersionRef;
 import io.plumbline.proto.common.v1.OutputType;
 import io.plumbline.proto.common.v1.RecordRef;
 import io.plumbline.proto.judge.v1.ChatMessage;
+import io.plumbline.proto.judge.v1.EvaluateItem;
+import io.plumbline.proto.judge.v1.EvaluateRequest;
 import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.EvaluationEvent;
+import io.plumbline.proto.judge.v1.JudgeGrpc;
 import io.plumbline.proto.judge.v1.MessageRole;
 import io.plumbline.proto.judge.v1.RecordContext;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
 import io.plumbline.proto.judge.v1.RetrievedDocument;
+import io.plumbline.proto.registry.v1.Author;
+import io.plumbline.proto.registry.v1.ForkMetricRequest;
+import io.plumbline.proto.registry.v1.MetricRegistryGrpc;
 import io.plumbline.testing.KafkaBroker;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
 import java.util.UUID;
@@ -91,10 +102,10 @@ final class Fixtures {
     static String forkKnownToTheJudge(String name) {
         ManagedChannel registryChannel = channel(ConsoleServices.REGISTRY_PORT);
         try {
-            String id = io.plumbline.proto.registry.v1.MetricRegistryGrpc.newBlockingStub(registryChannel)
-                    .forkMetric(io.plumbline.proto.registry.v1.ForkMetricRequest.newBuilder()
+            String id = MetricRegistryGrpc.newBlockingStub(registryChannel)
+                    .forkMetric(ForkMetricRequest.newBuilder()
                             .setProjectId(ConsoleServices.PROJECT).setSourceMetricId(ANSWER_CORRECTNESS).setName(name)
-                            .setAuthor(io.plumbline.proto.registry.v1.Author.newBuilder().setUser("root")).build())
+                            .setAuthor(Author.newBuilder().setUser("root")).build())
                     .getMetric().getId();
             awaitKnownToTheJudge(id);
             return id;
@@ -107,17 +118,17 @@ final class Fixtures {
     static void awaitKnownToTheJudge(String id) {
         ManagedChannel judgeChannel = channel(ConsoleServices.JUDGE_PORT);
         try {
-            var judge = io.plumbline.proto.judge.v1.JudgeGrpc.newBlockingStub(judgeChannel);
-            var probe = io.plumbline.proto.judge.v1.EvaluateRequest.newBuilder().setProjectId(ConsoleServices.PROJECT)
+            var judge = JudgeGrpc.newBlockingStub(judgeChannel);
+            var probe = EvaluateRequest.newBuilder().setProjectId(ConsoleServices.PROJECT)
                     .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(id).setVersion(1))
-                    .addItems(io.plumbline.proto.judge.v1.EvaluateItem.newBuilder().setKey("probe").setSnapshot(
+                    .addItems(EvaluateItem.newBuilder().setKey("probe").setSnapshot(
                             RecordSnapshot.newBuilder().setRecord(RecordRef.newBuilder()
                                             .setProjectId(ConsoleServices.PROJECT).setLevel(Level.LEVEL_SPAN)
                                             .setRecordId("probe")).setInput("probe").setOutput("probe")))
                     .build();
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
-                    .ignoreExceptionsMatching(e -> e instanceof io.grpc.StatusRuntimeException s
-                            && s.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND)
+            await().atMost(Duration.ofSeconds(60))
+                    .ignoreExceptionsMatching(e -> e instanceof StatusRuntimeException s
+                            && s.getStatus().getCode() == Status.Code.NOT_FOUND)
                     .until(() -> judge.evaluate(probe).getResultsCount() == 1);
         } finally {
             judgeChannel.shutdownNow();
