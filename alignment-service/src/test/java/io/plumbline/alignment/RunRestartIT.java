@@ -27,6 +27,7 @@ import io.plumbline.testing.llm.LlmStandIn;
 import io.plumbline.testing.llm.Match;
 import io.plumbline.testing.llm.Reply;
 import io.plumbline.testing.process.PackagedService;
+import io.plumbline.testing.process.ServiceWiring;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,24 +55,11 @@ class RunRestartIT {
     @BeforeAll
     static void startServices() {
         llm = LlmStandIn.start(KafkaBroker.freePort());
-        Map<String, String> providers = new HashMap<>();
-        for (String name : List.of("patient", "openai")) {
-            String prefix = "plumbline.llm.providers." + name + ".";
-            providers.put(prefix + "kind", "openai");
-            providers.put(prefix + "base-url", llm.baseUrl());
-            providers.put(prefix + "api-key", "sk-test-key");
-            providers.put(prefix + "initial-backoff", "50ms");
-            providers.put(prefix + "max-backoff", "200ms");
-        }
+        Map<String, String> providers = ServiceWiring.standInProviders(llm.baseUrl(), "patient", "openai");
         registry = PackagedService.start("metric-registry", Map.of());
         judge = PackagedService.start("judge-service", providers);
         Map<String, String> config = new HashMap<>(providers);
-        config.put("quarkus.grpc.clients.registry.host", "127.0.0.1");
-        config.put("quarkus.grpc.clients.registry.port", String.valueOf(registry.port()));
-        config.put("quarkus.grpc.clients.judge.host", "127.0.0.1");
-        config.put("quarkus.grpc.clients.judge.port", String.valueOf(judge.port()));
-        config.put("plumbline.alignment.reflection-model.provider", "patient");
-        config.put("plumbline.alignment.reflection-model.model", "reflector");
+        config.putAll(ServiceWiring.alignmentClients(registry, judge));
         config.put("plumbline.alignment.runs.poll-interval", "500ms");
         // Its own consumer group: another alignment-service on the same broker (a @QuarkusTest of this JVM) must not
         // take half of the partitions. Kept across the restart, as a real deployment's is.

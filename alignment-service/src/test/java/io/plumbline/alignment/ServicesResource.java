@@ -2,6 +2,7 @@ package io.plumbline.alignment;
 
 import io.plumbline.testing.llm.LlmProviderResource;
 import io.plumbline.testing.process.PackagedService;
+import io.plumbline.testing.process.ServiceWiring;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.HashMap;
 import java.util.Map;

@@ -2,6 +2,7 @@ package io.plumbline.console;
 
 import io.plumbline.testing.llm.LlmProviderResource;
 import io.plumbline.testing.process.PackagedService;
+import io.plumbline.testing.process.ServiceWiring;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.HashMap;
 import java.util.List;
@@ -42,12 +43,7 @@ public class ConsoleServices implements QuarkusTestResourceLifecycleManager {
         reviewers.put("plumbline.reviewers.\"root\".admin", "true");
         PackagedService annotations = start("annotation-service", reviewers);
         Map<String, String> alignmentConfig = new HashMap<>(providers);
-        alignmentConfig.put("quarkus.grpc.clients.registry.host", "127.0.0.1");
-        alignmentConfig.put("quarkus.grpc.clients.registry.port", String.valueOf(registry.port()));
-        alignmentConfig.put("quarkus.grpc.clients.judge.host", "127.0.0.1");
-        alignmentConfig.put("quarkus.grpc.clients.judge.port", String.valueOf(judge.port()));
-        alignmentConfig.put("plumbline.alignment.reflection-model.provider", "patient");
-        alignmentConfig.put("plumbline.alignment.reflection-model.model", "reflector");
+        alignmentConfig.putAll(ServiceWiring.alignmentClients(registry, judge));
         PackagedService alignment = start("alignment-service", alignmentConfig);
 
         Map<String, String> config = new HashMap<>();
@@ -67,10 +63,7 @@ public class ConsoleServices implements QuarkusTestResourceLifecycleManager {
     }
 
     private static void clients(Map<String, String> config, String client, PackagedService service, String portKey) {
-        config.put("quarkus.grpc.clients." + client + ".host", "127.0.0.1");
-        config.put("quarkus.grpc.clients." + client + ".port", String.valueOf(service.port()));
-        // Under test, Quarkus' gRPC clients dial their test-port instead.
-        config.put("quarkus.grpc.clients." + client + ".test-port", String.valueOf(service.port()));
+        config.putAll(ServiceWiring.grpcClient(client, service));
         config.put(portKey, String.valueOf(service.port()));
     }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import io.grpc.StatusRuntimeException;
 import io.plumbline.console.shell.Caller;
 import io.plumbline.console.shell.ServiceError;
+import io.plumbline.console.view.MetricOption;
 import io.plumbline.proto.alignment.v1.AcceptRunRequest;
 import io.plumbline.proto.alignment.v1.AlignmentGrpc;
 import io.plumbline.proto.alignment.v1.AlignmentRun;
@@ -22,7 +23,6 @@ import io.plumbline.proto.annotation.v1.ReviewQueue;
 import io.plumbline.proto.common.v1.ModelConfig;
 import io.plumbline.proto.common.v1.TimeRange;
 import io.plumbline.proto.registry.v1.GetVersionRequest;
-import io.plumbline.proto.registry.v1.ListMetricsRequest;
 import io.plumbline.proto.registry.v1.MetricRegistryGrpc;
 import io.plumbline.proto.registry.v1.MetricVersion;
 import io.quarkus.grpc.GrpcClient;
@@ -54,15 +54,12 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @Produces(MediaType.TEXT_HTML)
 public class AlignmentResource {
 
-    public record MetricChoice(String id, String name, boolean builtin, String provider, String model) {
-    }
-
     public record QueueChoice(String id, String name, String metricId, long resolved) {
     }
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance runs(List<RunView> runs, List<MetricChoice> metrics, List<QueueChoice> queues,
+        static native TemplateInstance runs(List<RunView> runs, List<MetricOption> metrics, List<QueueChoice> queues,
                                             StartForm form, String error, Map<String, String> fieldErrors, String section);
 
         static native TemplateInstance run(RunView run, String error, String notice, String section);
@@ -213,10 +210,7 @@ public class AlignmentResource {
         caller.reviewer();
         List<RunView> runs = alignment.listRuns(ListRunsRequest.newBuilder().setProjectId(caller.project())
                 .setPageSize(50).build()).getRunsList().stream().map(r -> RunView.of(r, null)).toList();
-        List<MetricChoice> metrics = registry.listMetrics(ListMetricsRequest.newBuilder().setProjectId(caller.project())
-                        .setPageSize(200).build()).getMetricsList().stream()
-                .map(m -> new MetricChoice(m.getId(), m.getName(), m.getBuiltin(), m.getJudgeModel().getProvider(),
-                        m.getJudgeModel().getModel())).toList();
+        List<MetricOption> metrics = MetricOption.all(registry, caller.project());
         List<QueueChoice> queues = caller.authorized(annotations).listQueues(ListQueuesRequest.newBuilder()
                         .setProjectId(caller.project()).setPageSize(200).build()).getQueuesList().stream()
                 .map(AlignmentResource::queue).toList();

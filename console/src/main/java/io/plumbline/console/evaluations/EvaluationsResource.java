@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import io.grpc.StatusRuntimeException;
 import io.plumbline.console.shell.Caller;
 import io.plumbline.console.shell.ServiceError;
+import io.plumbline.console.view.MetricOption;
 import io.plumbline.console.view.RecordView;
 import io.plumbline.console.view.Values;
 import io.plumbline.proto.common.v1.TimeRange;
@@ -37,9 +38,6 @@ import java.util.Optional;
 @Path("/evaluations")
 @Produces(MediaType.TEXT_HTML)
 public class EvaluationsResource {
-
-    public record MetricOption(String id, String name) {
-    }
 
     /** The filters, as query parameters so that a filtered view can be bookmarked and shared. */
     public static class Filters {
@@ -81,7 +79,7 @@ public class EvaluationsResource {
         caller.reviewer();
         List<Metric> metrics = registry.listMetrics(ListMetricsRequest.newBuilder().setProjectId(caller.project())
                 .setPageSize(200).build()).getMetricsList();
-        List<MetricOption> options = metrics.stream().map(m -> new MetricOption(m.getId(), m.getName())).toList();
+        List<MetricOption> options = metrics.stream().map(MetricOption::of).toList();
         ListEvaluationsRequest request;
         try {
             request = request(filters, metrics.stream().filter(m -> m.getId().equals(filters.metric)).findFirst());

@@ -4,6 +4,7 @@ import io.grpc.StatusRuntimeException;
 import io.plumbline.console.evaluations.EvaluationRow;
 import io.plumbline.console.shell.Caller;
 import io.plumbline.console.shell.ServiceError;
+import io.plumbline.console.view.MetricOption;
 import io.plumbline.proto.common.v1.Level;
 import io.plumbline.proto.common.v1.MetricVersionRef;
 import io.plumbline.proto.common.v1.RecordRef;
@@ -15,7 +16,6 @@ import io.plumbline.proto.judge.v1.JudgeGrpc;
 import io.plumbline.proto.judge.v1.RecordContext;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
 import io.plumbline.proto.registry.v1.GetPublishedVersionRequest;
-import io.plumbline.proto.registry.v1.ListMetricsRequest;
 import io.plumbline.proto.registry.v1.MetricRegistryGrpc;
 import io.plumbline.proto.registry.v1.VersionContent;
 import io.quarkus.grpc.GrpcClient;
@@ -39,9 +39,6 @@ import java.util.UUID;
 @Path("/playground")
 @Produces(MediaType.TEXT_HTML)
 public class PlaygroundResource {
-
-    public record MetricOption(String id, String name, int published) {
-    }
 
     public static class Form {
         @FormParam("metric") public String metric;
@@ -129,8 +126,6 @@ public class PlaygroundResource {
 
     private List<MetricOption> metrics() {
         caller.reviewer();
-        return registry.listMetrics(ListMetricsRequest.newBuilder().setProjectId(caller.project()).setPageSize(200)
-                .build()).getMetricsList().stream()
-                .map(m -> new MetricOption(m.getId(), m.getName(), m.getPublishedVersion())).toList();
+        return MetricOption.all(registry, caller.project());
     }
 }

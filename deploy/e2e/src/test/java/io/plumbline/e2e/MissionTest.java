@@ -45,6 +45,7 @@ import io.plumbline.testing.llm.LlmStandIn;
 import io.plumbline.testing.llm.Match;
 import io.plumbline.testing.llm.Reply;
 import io.plumbline.testing.process.PackagedService;
+import io.plumbline.testing.process.ServiceWiring;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -94,12 +95,7 @@ class MissionTest {
                 "plumbline.reviewers.\"dana\".api-key", "key-dana",
                 "plumbline.reviewers.\"dana\".display-name", "Dana Okafor"));
         Map<String, String> alignmentConfig = new HashMap<>(providers);
-        alignmentConfig.put("quarkus.grpc.clients.registry.host", "127.0.0.1");
-        alignmentConfig.put("quarkus.grpc.clients.registry.port", String.valueOf(registry.port()));
-        alignmentConfig.put("quarkus.grpc.clients.judge.host", "127.0.0.1");
-        alignmentConfig.put("quarkus.grpc.clients.judge.port", String.valueOf(judge.port()));
-        alignmentConfig.put("plumbline.alignment.reflection-model.provider", "patient");
-        alignmentConfig.put("plumbline.alignment.reflection-model.model", "reflector");
+        alignmentConfig.putAll(ServiceWiring.alignmentClients(registry, judge));
         alignment = PackagedService.start("alignment-service", alignmentConfig);
 
         tracing = SdkTracerProvider.builder()
