@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Throughput figures for the README, not a test of behaviour: not part of {@code verify} (the name does not end in
  * Test). Run with {@code ./mvnw -B -ntp -o -f judge-service/pom.xml verify -Dtest=StreamBenchmark
- * -Dsurefire.failIfNoSpecifiedTests=false} ({@code -Dbench.spans=200000 -Dbench.evaluations=20000 -Dbench.rounds=3}).
+ * -Dsurefire.failIfNoSpecifiedTests=false} (defaults {@code -Dbench.spans=200000 -Dbench.evaluations=9000 -Dbench.rounds=3}).
  *
  * <p>Both read a topic of their own, pre-filled with realistic OTLP records (one trace of 10 GenAI spans of ~1 KB per
  * record, as the receivers and the Collector write them), through {@link SpanStreamConsumer#consume} one record at a
@@ -113,7 +113,9 @@ class StreamBenchmark {
 
     @Test
     void judging() throws Exception {
-        int evaluations = Integer.getInteger("bench.evaluations", 20_000);
+        // every LLM call span of a trace is judged; the agent root span carries no GenAI content
+        int traces = Integer.getInteger("bench.evaluations", 9_000) / (SPANS_PER_TRACE - 1);
+        int evaluations = traces * (SPANS_PER_TRACE - 1);
         int rounds = Integer.getInteger("bench.rounds", 3);
         List<Double> rates = new ArrayList<>();
         try (LlmStandIn llm = LlmStandIn.start(ConfigProvider.getConfig().getValue(LlmProviderResource.PORT, Integer.class));
@@ -123,7 +125,7 @@ class StreamBenchmark {
             llm.latency(Latency.fixed(Duration.ofMillis(300)));
             for (int round = 0; round < rounds; round++) {
                 String topic = "bench_judge_" + UUID.randomUUID().toString().substring(0, 8);
-                prefill(topic, stream.project, evaluations / SPANS_PER_TRACE);
+                prefill(topic, stream.project, traces);
                 resetPeakHeap();
                 try (var emitted = new KafkaConsumer<byte[], byte[]>(consumerProperties("bench-evaluations-" + UUID.randomUUID()))) {
                     emitted.subscribe(List.of(Topic.EVALUATIONS.topicName()));
@@ -131,7 +133,7 @@ class StreamBenchmark {
                     emitted.seekToEnd(emitted.assignment());
                     emitted.assignment().forEach(emitted::position);
                     long start = System.nanoTime();
-                    read(topic, evaluations / SPANS_PER_TRACE, true);
+                    read(topic, traces, true);
                     int seen = 0;
                     while (seen < evaluations) {
                         for (ConsumerRecord<byte[], byte[]> record : emitted.poll(Duration.ofMillis(200))) {
