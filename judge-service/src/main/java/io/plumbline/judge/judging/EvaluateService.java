@@ -53,9 +53,27 @@ public class EvaluateService {
     public Multi<EvaluateResult> evaluateEach(EvaluateRequest request) {
         JudgeModel.Judge judge = request.hasMetricVersion() ? storedVersion(request) : draftJudge(request);
         int concurrency = request.getMaxConcurrency() == 0 ? DEFAULT_CONCURRENCY : request.getMaxConcurrency();
+        // The call's database session belongs to its Vert.x context and must never be used by two operations at
+        // once: the stored evaluations are looked up first, one after the other, the judge calls then run
+        // concurrently, and the results are stored one after the other as they come.
         return Multi.createFrom().range(0, request.getItemsCount())
-                .onItem().transformToUni(index -> evaluateItem(request, judge, index, request.getItems(index)))
-                .merge(concurrency);
+                .onItem().transformToUniAndConcatenate(index -> prepare(request, judge, index, request.getItems(index)))
+                .collect().asList()
+                .onItem().transformToMulti(items -> Multi.createFrom().iterable(items))
+                .onItem().transformToUni(item -> judged(request, judge, item)).merge(concurrency)
+                .onItem().transformToUniAndConcatenate(item -> stored(request, item));
+    }
+
+    /** One item on its way: its result so far, the record to judge, and what was judged or reused. */
+    private record Item(EvaluateResult.Builder result, RecordSnapshot record, Evaluation evaluation, boolean reused) {
+
+        Item with(Evaluation judged) {
+            return new Item(result, record, judged, false);
+        }
+
+        boolean done() {
+            return record == null || evaluation != null;
+        }
     }
 
     public Uni<EvaluateResponse> evaluate(EvaluateRequest request) {
@@ -74,39 +92,50 @@ public class EvaluateService {
         });
     }
 
-    private Uni<EvaluateResult> evaluateItem(EvaluateRequest request, JudgeModel.Judge judge, int index, EvaluateItem item) {
+    /** The item's record (with its content hash) and, when asked to reuse, the stored evaluation of it. */
+    private Uni<Item> prepare(EvaluateRequest request, JudgeModel.Judge judge, int index, EvaluateItem item) {
         var result = EvaluateResult.newBuilder().setIndex(index).setKey(item.getKey());
         if (!item.hasSnapshot()) {
-            return Uni.createFrom().item(result.setError(EvaluateItemError.newBuilder()
+            return Uni.createFrom().item(new Item(result.setError(EvaluateItemError.newBuilder()
                     .setCode(Status.Code.UNIMPLEMENTED.name())
                     .setMessage("items[" + index + "]: only supplied snapshots can be judged yet; stored records and "
-                            + "evaluations as items arrive with the span store")).build());
+                            + "evaluations as items arrive with the span store")), null, null, false));
         }
         var snapshot = item.getSnapshot().toBuilder();
         snapshot.getRecordBuilder().setProjectId(request.getProjectId());
         snapshot.setContentHash(ContentHash.of(snapshot));
         RecordSnapshot record = snapshot.build();
-        Uni<Evaluation> reused = request.getReuseExisting()
-                ? store.existing(judge.version().getMetricId(), judge.version().getVersion(),
+        if (!request.getReuseExisting()) {
+            return Uni.createFrom().item(new Item(result, record, null, false));
+        }
+        return store.existing(judge.version().getMetricId(), judge.version().getVersion(),
                         record.getRecord().getRecordId(), record.getContentHash())
-                : Uni.createFrom().nullItem();
-        return reused.chain(earlier -> {
-            if (earlier != null) {
-                return Uni.createFrom().item(result.setEvaluation(earlier).setReused(true).build());
-            }
-            // An ad-hoc caller gets a provider outage as an ERROR evaluation (the stream retries instead).
-            Uni<Evaluation> judged = judgeModel.judge(judge, record).onFailure(LlmCallFailed.class)
-                    .recoverWithItem(failure -> Evaluation.newBuilder().setId(java.util.UUID.randomUUID().toString())
-                            .setProjectId(request.getProjectId()).setRecord(record.getRecord())
-                            .setMetricVersion(judge.version()).setMetricName(judge.metricName())
-                            .setOutputType(judge.outputType()).setJudgeModel(judge.model())
-                            .setContentHash(record.getContentHash()).setOrigin(Evaluation.Origin.ORIGIN_AD_HOC)
-                            .setStatus(Evaluation.Status.STATUS_ERROR).setError(failure.getMessage()).build());
-            if (request.getStore()) {
-                judged = judged.chain(evaluation -> store.store(evaluation, record));
-            }
-            return judged.map(evaluation -> result.setEvaluation(evaluation).build());
-        });
+                .map(earlier -> new Item(result, record, earlier, earlier != null));
+    }
+
+    private Uni<Item> judged(EvaluateRequest request, JudgeModel.Judge judge, Item item) {
+        if (item.done()) {
+            return Uni.createFrom().item(item);
+        }
+        // An ad-hoc caller gets a provider outage as an ERROR evaluation (the stream retries instead).
+        return judgeModel.judge(judge, item.record()).onFailure(LlmCallFailed.class)
+                .recoverWithItem(failure -> Evaluation.newBuilder().setId(java.util.UUID.randomUUID().toString())
+                        .setProjectId(request.getProjectId()).setRecord(item.record().getRecord())
+                        .setMetricVersion(judge.version()).setMetricName(judge.metricName())
+                        .setOutputType(judge.outputType()).setJudgeModel(judge.model())
+                        .setContentHash(item.record().getContentHash()).setOrigin(Evaluation.Origin.ORIGIN_AD_HOC)
+                        .setStatus(Evaluation.Status.STATUS_ERROR).setError(failure.getMessage()).build())
+                .map(item::with);
+    }
+
+    private Uni<EvaluateResult> stored(EvaluateRequest request, Item item) {
+        if (item.evaluation() == null) {
+            return Uni.createFrom().item(item.result().build());
+        }
+        Uni<Evaluation> evaluation = request.getStore() && !item.reused()
+                ? store.store(item.evaluation(), item.record())
+                : Uni.createFrom().item(item.evaluation());
+        return evaluation.map(e -> item.result().setEvaluation(e).setReused(item.reused()).build());
     }
 
     private JudgeModel.Judge storedVersion(EvaluateRequest request) {

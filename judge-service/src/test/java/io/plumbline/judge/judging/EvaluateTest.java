@@ -233,6 +233,27 @@ class EvaluateTest {
         assertTrue(noRecordId.getStatus().getDescription().contains("items[0].snapshot.record.record_id"));
     }
 
+    @Test
+    void manyItemsOfOneCallAreStoredAndReusedTogether() {
+        String metricId = publishMetric("many");
+        llm.byDefault(Reply.judgment(true, "Within policy."));
+        var ref = io.plumbline.proto.common.v1.MetricVersionRef.newBuilder().setMetricId(metricId).build();
+        var request = EvaluateRequest.newBuilder().setProjectId("many").setMetricVersion(ref).setStore(true)
+                .setReuseExisting(true).setMaxConcurrency(8);
+        for (int i = 0; i < 12; i++) {
+            request.addItems(recordedItem("trace-" + i + "/span-1", "Answer " + i + "."));
+        }
+        // The stored version arrives from plumbline.metrics: until then the call is refused as NOT_FOUND.
+        var stored = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> judge.evaluate(request.build()), r -> r.getResultsCount() == 12);
+        assertTrue(stored.getResultsList().stream().allMatch(r -> r.hasEvaluation() && !r.getReused()), stored.toString());
+        var again = judge.evaluate(request.build());
+        assertTrue(again.getResultsList().stream().allMatch(r -> r.getReused()), "the second call reuses every one");
+        var listed = judge.listEvaluations(io.plumbline.proto.judge.v1.ListEvaluationsRequest.newBuilder()
+                .setProjectId("many").setMetricId(metricId).setPageSize(100).build());
+        assertEquals(12, listed.getEvaluationsCount());
+    }
+
     private Evaluation first(String metricId) {
         return judge.listEvaluations(io.plumbline.proto.judge.v1.ListEvaluationsRequest.newBuilder().setProjectId("store")
                 .setMetricId(metricId).setRecordId("trace-1/span-1").build()).getEvaluations(0);
