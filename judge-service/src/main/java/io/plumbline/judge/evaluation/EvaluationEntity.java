@@ -34,6 +34,12 @@ public class EvaluationEntity extends PanacheEntityBase {
     public String origin;
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
+    /** A boolean or categorical value as text (what the value filter compares); null otherwise. */
+    @Column(name = "value_label")
+    public String valueLabel;
+    /** A percentage, count or discrete value; null otherwise. */
+    @Column(name = "value_number")
+    public Double valueNumber;
     /** The whole {@code plumbline.judge.v1.Evaluation}. */
     public byte[] evaluation;
     /** The {@code plumbline.judge.v1.RecordSnapshot} judged. */

@@ -4,7 +4,9 @@ import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.PageToken;
 import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.kafka.Topic;
+import io.plumbline.common.metric.OutputTypes;
 import io.plumbline.common.outbox.Outbox;
+import io.plumbline.proto.common.v1.MetricValue;
 import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.EvaluationEvent;
 import io.plumbline.proto.judge.v1.GetEvaluationRequest;
@@ -12,6 +14,7 @@ import io.plumbline.proto.judge.v1.GetRecordSnapshotRequest;
 import io.plumbline.proto.judge.v1.ListEvaluationsRequest;
 import io.plumbline.proto.judge.v1.ListEvaluationsResponse;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
+import io.plumbline.proto.judge.v1.ValueFilter;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -67,6 +70,11 @@ public class EvaluationStore {
         row.status = evaluation.getStatus().name();
         row.origin = evaluation.getOrigin().name();
         row.createdAt = ProtoJson.offsetDateTime(evaluation.getCreateTime());
+        if (evaluation.getStatus() == Evaluation.Status.STATUS_OK) {
+            var number = OutputTypes.numeric(evaluation.getValue());
+            row.valueNumber = number.isPresent() ? number.getAsDouble() : null;
+            row.valueLabel = number.isPresent() ? null : OutputTypes.format(evaluation.getValue());
+        }
         row.evaluation = evaluation.toByteArray();
         row.snapshot = snapshot.toByteArray();
         UUID eventId = UUID.randomUUID();
@@ -165,6 +173,9 @@ public class EvaluationStore {
             where.append(" and createdAt < :to");
             params.put("to", ProtoJson.offsetDateTime(request.getCreateTime().getEndTime()));
         }
+        if (request.hasValue()) {
+            valueFilter(request.getValue(), where, params);
+        }
         if (after != null) {
             int bar = after.indexOf('|');
             try {
@@ -185,6 +196,40 @@ public class EvaluationStore {
                     }
                     return response.build();
                 });
+    }
+
+    /** Judged values only (status OK): equal to a value, or for numeric kinds within an inclusive range. */
+    private static void valueFilter(ValueFilter filter, StringBuilder where, Map<String, Object> params) {
+        where.append(" and status = 'STATUS_OK'");
+        switch (filter.getConditionCase()) {
+            case EQUALS -> {
+                MetricValue value = filter.getEquals();
+                var number = OutputTypes.numeric(value);
+                if (value.getValueCase() == MetricValue.ValueCase.VALUE_NOT_SET) {
+                    throw ApiException.invalid("value.equals", "must hold a value");
+                } else if (number.isPresent()) {
+                    where.append(" and valueNumber = :valueNumber");
+                    params.put("valueNumber", number.getAsDouble());
+                } else {
+                    where.append(" and valueLabel = :valueLabel");
+                    params.put("valueLabel", OutputTypes.format(value));
+                }
+            }
+            case RANGE -> {
+                if (!filter.getRange().hasMin() && !filter.getRange().hasMax()) {
+                    throw ApiException.invalid("value.range", "needs min, max or both");
+                }
+                if (filter.getRange().hasMin()) {
+                    where.append(" and valueNumber >= :valueMin");
+                    params.put("valueMin", filter.getRange().getMin());
+                }
+                if (filter.getRange().hasMax()) {
+                    where.append(" and valueNumber <= :valueMax");
+                    params.put("valueMax", filter.getRange().getMax());
+                }
+            }
+            case CONDITION_NOT_SET -> throw ApiException.invalid("value", "must set equals or range");
+        }
     }
 
     private static Evaluation evaluation(EvaluationEntity row) {

@@ -237,6 +237,7 @@ class EvaluateTest {
     void manyItemsOfOneCallAreStoredAndReusedTogether() {
         String metricId = publishMetric("many");
         llm.byDefault(Reply.judgment(true, "Within policy."));
+        llm.when(io.plumbline.testing.llm.Match.lastUserMessageContains("Answer 3.")).reply(Reply.judgment(false, "No."));
         var ref = io.plumbline.proto.common.v1.MetricVersionRef.newBuilder().setMetricId(metricId).build();
         var request = EvaluateRequest.newBuilder().setProjectId("many").setMetricVersion(ref).setStore(true)
                 .setReuseExisting(true).setMaxConcurrency(8);
@@ -252,6 +253,16 @@ class EvaluateTest {
         var listed = judge.listEvaluations(io.plumbline.proto.judge.v1.ListEvaluationsRequest.newBuilder()
                 .setProjectId("many").setMetricId(metricId).setPageSize(100).build());
         assertEquals(12, listed.getEvaluationsCount());
+
+        var failing = judge.listEvaluations(io.plumbline.proto.judge.v1.ListEvaluationsRequest.newBuilder()
+                .setProjectId("many").setMetricId(metricId).setValue(io.plumbline.proto.judge.v1.ValueFilter.newBuilder()
+                        .setEquals(io.plumbline.proto.common.v1.MetricValue.newBuilder().setBoolean(false))).build());
+        assertEquals(1, failing.getEvaluationsCount(), "the value filter keeps the one judged false");
+        assertEquals("trace-3/span-1", failing.getEvaluations(0).getRecord().getRecordId());
+        var empty = assertThrows(StatusRuntimeException.class, () -> judge.listEvaluations(
+                io.plumbline.proto.judge.v1.ListEvaluationsRequest.newBuilder().setProjectId("many")
+                        .setValue(io.plumbline.proto.judge.v1.ValueFilter.getDefaultInstance()).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
     }
 
     private Evaluation first(String metricId) {
