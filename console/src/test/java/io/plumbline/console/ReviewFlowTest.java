@@ -52,9 +52,11 @@ class ReviewFlowTest {
                 "Matches the returns policy.");
         Fixtures.publish(overpromise, correct);
         var annotations = Fixtures.as("key-alice", AnnotationsGrpc.newBlockingStub(channel));
-        await().atMost(Duration.ofSeconds(60)).until(() -> annotations.listQueues(ListQueuesRequest.newBuilder()
-                .setProjectId(ConsoleServices.PROJECT).build()).getQueuesList().stream()
-                .anyMatch(q -> q.getCounts().getTotal() >= 2));
+        // Other tests share the project: this one works in answer_correctness' own queue.
+        var queue = await().atMost(Duration.ofSeconds(60)).until(() -> annotations.listQueues(ListQueuesRequest
+                        .newBuilder().setProjectId(ConsoleServices.PROJECT).setMetricId(Fixtures.ANSWER_CORRECTNESS)
+                        .build()).getQueuesList().stream().filter(q -> q.getCounts().getTotal() >= 2).findFirst(),
+                java.util.Optional::isPresent).orElseThrow();
 
         try (Browser browser = new Browser(console.toString().replaceAll("/$", ""))) {
             browser.open("/review");
@@ -66,10 +68,11 @@ class ReviewFlowTest {
             browser.awaitText("Your review queues");
             assertTrue(browser.find("header .who").getText().contains("Alice Moreau"));
             assertTrue(browser.text().contains("answer_correctness"), browser.text());
-            assertTrue(browser.text().contains("0 of 2 resolved"), browser.text());
+            String row = browser.find("tr:has(a[href='/review/queues/" + queue.getId() + "/next'])").getText();
+            assertTrue(row.contains("0 of 2 resolved"), row);
             browser.screenshot("review-queues");
 
-            browser.find("a.button.primary").click();
+            browser.find("a[href='/review/queues/" + queue.getId() + "/next']").click();
             browser.awaitText("The judge said");
             assertTrue(browser.text().contains("answer_correctness v1"), browser.text());
             assertTrue(browser.text().contains("Conversation"), browser.text());
@@ -105,7 +108,8 @@ class ReviewFlowTest {
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             var resolved = annotations.listAnnotations(ListAnnotationsRequest.newBuilder()
-                    .setProjectId(ConsoleServices.PROJECT).setPageSize(10).build()).getAnnotationsList();
+                    .setProjectId(ConsoleServices.PROJECT).setMetricId(Fixtures.ANSWER_CORRECTNESS).setPageSize(10)
+                    .build()).getAnnotationsList();
             assertEquals(2, resolved.size());
             var disagreements = resolved.stream().filter(a -> !a.getJudgeCorrect()).toList();
             assertEquals(1, disagreements.size(), "one item was marked incorrect");
