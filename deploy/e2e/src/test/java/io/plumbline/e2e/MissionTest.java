@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -28,9 +30,13 @@ import io.plumbline.proto.common.v1.MetricValue;
 import io.plumbline.proto.common.v1.ModelConfig;
 import io.plumbline.proto.common.v1.OutputType;
 import io.plumbline.proto.common.v1.PercentageType;
+import io.plumbline.proto.common.v1.MetricVersionRef;
+import io.plumbline.proto.judge.v1.EvaluateItem;
+import io.plumbline.proto.judge.v1.EvaluateRequest;
 import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.JudgeGrpc;
 import io.plumbline.proto.judge.v1.ListEvaluationsRequest;
+import io.plumbline.proto.judge.v1.RecordSnapshot;
 import io.plumbline.proto.registry.v1.AlignmentPolicy;
 import io.plumbline.proto.registry.v1.Author;
 import io.plumbline.proto.registry.v1.Binding;
@@ -90,6 +96,8 @@ class MissionTest {
         Map<String, String> judgeConfig = new HashMap<>(providers);
         judgeConfig.put("plumbline.assembly.trace-idle-gap", "2s");
         judgeConfig.put("plumbline.assembly.session-idle-gap", "10m");
+        // After the kill below, the records the dead process held are taken up again once its lease runs out.
+        judgeConfig.put("plumbline.assembly.judge-lease", "20s");
         judge = PackagedService.start("judge-service", judgeConfig);
         annotations = PackagedService.start("annotation-service", Map.of(
                 "plumbline.reviewers.\"dana\".api-key", "key-dana",
@@ -99,7 +107,9 @@ class MissionTest {
         alignment = PackagedService.start("alignment-service", alignmentConfig);
 
         tracing = SdkTracerProvider.builder()
-                .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "support-assistant")))
+                // plumbline.project names the project whose metrics judge these spans.
+                .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "support-assistant",
+                        AttributeKey.stringKey("plumbline.project"), PROJECT)))
                 .addSpanProcessor(BatchSpanProcessor.builder(OtlpGrpcSpanExporter.builder()
                         .setEndpoint(judge.baseUrl()).setTimeout(Duration.ofSeconds(30)).build())
                         .setScheduleDelay(Duration.ofMillis(200)).build())
@@ -125,12 +135,16 @@ class MissionTest {
     @Test
     void spansAreJudgedExpertsDisagreeAndTheAlignedVersionJudgesTheNextTraces() {
         var metrics = MetricRegistryGrpc.newBlockingStub(registry.channel());
-        String refunds = metrics.createMetric(metric("refund_policy", Level.LEVEL_SPAN, BOOLEAN)).getMetric().getId();
-        String goals = metrics.createMetric(metric("goal_completion", Level.LEVEL_TRACE, PERCENTAGE)).getMetric().getId();
-        String resolved = metrics.createMetric(metric("session_resolved", Level.LEVEL_SESSION, BOOLEAN)).getMetric().getId();
+        String refunds = metrics.createMetric(metric("refund_promises", Level.LEVEL_SPAN, BOOLEAN)).getMetric().getId();
+        String goals = metrics.createMetric(metric("trace_goals", Level.LEVEL_TRACE, PERCENTAGE)).getMetric().getId();
+        String resolved = metrics.createMetric(metric("session_outcome", Level.LEVEL_SESSION, BOOLEAN)).getMetric().getId();
         llm.when(JUDGE).reply(Reply.judgment(true, "Polite and clear."));
         llm.when(JUDGE.and(Match.contentContains("agent trace"))).reply(Reply.judgment(100, "Every goal met."));
         var judgeApi = JudgeGrpc.newBlockingStub(judge.channel());
+        // A metric judges the records that arrive after the judge-service learnt it from plumbline.metrics.
+        for (String metric : List.of(refunds, goals, resolved)) {
+            awaitKnown(judgeApi, metric);
+        }
 
         // Three support sessions of two turns each; every second answer promises a refund the policy forbids.
         List<String> sessions = List.of(id(), id(), id());
@@ -204,21 +218,22 @@ class MissionTest {
         await().atMost(LONG).until(() -> count(judgeApi, refunds, 2) >= 2);
         judge.kill();
         judge.restart();
+        var restarted = JudgeGrpc.newBlockingStub(judge.channel());
         llm.latency(io.plumbline.testing.llm.Latency.none());
 
-        List<Evaluation> v2 = awaitCount(judgeApi, refunds, 2, 10);
+        List<Evaluation> v2 = awaitCount(restarted, refunds, 2, 10);
         assertEquals(5, v2.stream().filter(e -> !e.getValue().getBoolean()).count(), "version 2 fails the overpromises");
-        assertEquals(6, count(judgeApi, refunds, 1), "version 1's evaluations stay tied to version 1");
-        awaitCount(judgeApi, goals, 1, 16);
-        awaitCount(judgeApi, resolved, 1, 13);
+        assertEquals(6, count(restarted, refunds, 1), "version 1's evaluations stay tied to version 1");
+        awaitCount(restarted, goals, 1, 16);
+        awaitCount(restarted, resolved, 1, 13);
         // Exactly once: every record once per metric version, after the crash too.
         for (String metric : List.of(refunds, goals, resolved)) {
-            List<Evaluation> all = evaluations(judgeApi, metric, 0);
+            List<Evaluation> all = evaluations(restarted, metric, 0);
             Map<String, Long> perRecord = all.stream().collect(Collectors.groupingBy(
                     e -> e.getRecord().getRecordId() + "@" + e.getMetricVersion().getVersion(), Collectors.counting()));
             assertTrue(perRecord.values().stream().allMatch(n -> n == 1), "judged twice: " + perRecord);
         }
-        assertEquals(16, evaluations(judgeApi, refunds, 0).size());
+        assertEquals(16, evaluations(restarted, refunds, 0).size());
     }
 
     // ------------------------------------------------------------------------------------------------------------------
@@ -264,6 +279,16 @@ class MissionTest {
         } finally {
             root.end();
         }
+    }
+
+    private static void awaitKnown(JudgeGrpc.JudgeBlockingStub judge, String metricId) {
+        var probe = EvaluateRequest.newBuilder().setProjectId(PROJECT)
+                .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(metricId))
+                .addItems(EvaluateItem.newBuilder().setKey("probe").setSnapshot(RecordSnapshot.newBuilder()
+                        .setInput("probe").setOutput("probe"))).build();
+        await().atMost(LONG).ignoreExceptionsMatching(e -> e instanceof StatusRuntimeException s
+                        && s.getStatus().getCode() == Status.Code.NOT_FOUND)
+                .until(() -> judge.evaluate(probe).getResultsCount() == 1);
     }
 
     private static List<Evaluation> awaitCount(JudgeGrpc.JudgeBlockingStub judge, String metricId, int version, int n) {
