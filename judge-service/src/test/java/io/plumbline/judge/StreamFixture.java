@@ -42,10 +42,15 @@ public final class StreamFixture implements AutoCloseable {
                     "delivery.timeout.ms", "180000", "request.timeout.ms", "10000"),
             new StringSerializer(), new ByteArraySerializer());
     private final JudgeGrpc.JudgeBlockingStub judge;
-    public final String project = "p-" + UUID.randomUUID().toString().substring(0, 8);
+    public final String project;
 
     public StreamFixture(JudgeGrpc.JudgeBlockingStub judge) {
+        this(judge, "p-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    public StreamFixture(JudgeGrpc.JudgeBlockingStub judge, String project) {
         this.judge = judge;
+        this.project = project;
     }
 
     /** Publishes a metric of the level with one binding (version 1, judged by the "patient" provider); returns its id. */

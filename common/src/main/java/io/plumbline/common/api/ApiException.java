@@ -65,6 +65,11 @@ public final class ApiException extends StatusRuntimeException {
         return new ApiException(Status.Code.UNIMPLEMENTED, message, List.of(), Map.of());
     }
 
+    /** The service cannot answer yet, or for now; the caller may retry (the message says what it waits for). */
+    public static ApiException unavailable(String message) {
+        return new ApiException(Status.Code.UNAVAILABLE, message, List.of(), Map.of());
+    }
+
     public static ApiException failedPrecondition(String message) {
         return new ApiException(Status.Code.FAILED_PRECONDITION, message, List.of(), Map.of());
     }

@@ -2,6 +2,7 @@ package io.plumbline.judge.assembly;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.plumbline.common.api.ProtoJson;
+import io.plumbline.judge.catalog.MetricCatalog;
 import io.plumbline.judge.judging.RecordJudging;
 import io.plumbline.proto.common.v1.Level;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
@@ -44,16 +45,18 @@ public class AssemblyCloser {
     private final AssemblyConfig config;
     private final RecordJudging judging;
     private final MeterRegistry meters;
+    private final MetricCatalog catalog;
     private final int concurrency;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean claiming = new AtomicBoolean();
 
-    AssemblyCloser(Pool pool, AssemblyConfig config, RecordJudging judging, MeterRegistry meters,
+    AssemblyCloser(Pool pool, AssemblyConfig config, RecordJudging judging, MeterRegistry meters, MetricCatalog catalog,
             @ConfigProperty(name = "plumbline.judging.concurrency", defaultValue = "64") int concurrency) {
         this.pool = pool;
         this.config = config;
         this.judging = judging;
         this.meters = meters;
+        this.catalog = catalog;
         this.concurrency = concurrency;
     }
 
@@ -75,6 +78,9 @@ public class AssemblyCloser {
     @Scheduled(every = "${plumbline.assembly.close-interval:1s}", delayed = "${plumbline.assembly.close-interval:1s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> judgeAssembled() {
+        if (!catalog.isLoaded()) {
+            return Uni.createFrom().voidItem(); // judging with an incomplete catalog would skip metrics
+        }
         if (!claiming.compareAndSet(false, true)) {
             return Uni.createFrom().voidItem();
         }

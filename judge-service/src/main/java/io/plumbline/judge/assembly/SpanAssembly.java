@@ -1,6 +1,7 @@
 package io.plumbline.judge.assembly;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.plumbline.judge.catalog.MetricCatalog;
 import io.plumbline.judge.intake.NormalizedSpanHandler;
 import io.plumbline.judge.judging.RecordJudging;
 import io.plumbline.proto.common.v1.Level;
@@ -40,9 +41,11 @@ public class SpanAssembly implements NormalizedSpanHandler {
     private final RecordJudging judging;
     private final AssemblyConfig config;
     private final MeterRegistry meters;
+    private final MetricCatalog catalog;
 
-    SpanAssembly(Pool pool, RecordJudging judging, AssemblyConfig config, MeterRegistry meters) {
+    SpanAssembly(Pool pool, RecordJudging judging, AssemblyConfig config, MeterRegistry meters, MetricCatalog catalog) {
         this.pool = pool;
+        this.catalog = catalog;
         this.judging = judging;
         this.config = config;
         this.meters = meters;
@@ -53,7 +56,9 @@ public class SpanAssembly implements NormalizedSpanHandler {
         if (spans.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return store(spans);
+        // Which span records to queue depends on the metrics: a (re)started replica waits for its catalog, and the
+        // record waits in Kafka meanwhile (its offset is not committed).
+        return catalog.whenLoaded().chain(() -> store(spans));
     }
 
     /** Writes the spans into the assembly state; transient database failures are retried until they pass. */

@@ -143,6 +143,10 @@ public class EvaluateService {
         MetricVersionRef ref = request.getMetricVersion();
         v.check(ref.getVersion() < 0, "metric_version.version", "must be 0 (the published one) or a version number");
         v.throwIfAny();
+        if (!catalog.isLoaded()) {
+            throw ApiException.unavailable("the judge has not loaded its metric catalog from the metric-registry yet; "
+                    + "retry shortly");
+        }
         Metric metric = catalog.metric(request.getProjectId(), ref.getMetricId()).orElseThrow(() -> ApiException.notFound(
                 "metric " + ref.getMetricId() + " of project \"" + request.getProjectId() + "\" is not known to the judge"));
         MetricVersion version = catalog.version(metric, ref.getVersion()).orElseThrow(() -> ApiException.notFound(

@@ -1,0 +1,148 @@
+package io.plumbline.judge.catalog;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.plumbline.judge.OtlpSpans;
+import io.plumbline.judge.StreamFixture;
+import io.plumbline.proto.registry.v1.Author;
+import io.plumbline.proto.common.v1.Level;
+import io.plumbline.proto.common.v1.MetricVersionRef;
+import io.plumbline.proto.common.v1.ModelConfig;
+import io.plumbline.proto.judge.v1.EvaluateItem;
+import io.plumbline.proto.judge.v1.EvaluateRequest;
+import io.plumbline.proto.judge.v1.Evaluation;
+import io.plumbline.proto.judge.v1.JudgeGrpc;
+import io.plumbline.proto.judge.v1.RecordSnapshot;
+import io.plumbline.proto.registry.v1.Binding;
+import io.plumbline.proto.registry.v1.CreateMetricRequest;
+import io.plumbline.proto.registry.v1.MetricRegistryGrpc;
+import io.plumbline.proto.registry.v1.VersionContent;
+import io.plumbline.testing.llm.LlmProviderResource;
+import io.plumbline.testing.llm.LlmStandIn;
+import io.plumbline.testing.llm.Reply;
+import io.plumbline.testing.process.PackagedService;
+import io.plumbline.testing.process.ServiceWiring;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.QuarkusTestProfile.TestResourceEntry;
+import io.plumbline.proto.common.v1.BooleanType;
+import io.plumbline.proto.common.v1.OutputType;
+import io.quarkus.test.junit.TestProfile;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.awaitility.Awaitility;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The catalog comes from the metric-registry (the packaged application, as a process) at start, not only from
+ * {@code plumbline.metrics}: here the judge reads a topic nobody writes, so whatever it knows, it knows over gRPC.
+ * The registry is down when the judge starts: the judge is not ready, Evaluate answers UNAVAILABLE, and a span that
+ * arrives waits in Kafka; once the registry is back, the catalog loads and the span is judged by the metric that only
+ * the registry knew.
+ */
+@QuarkusTest
+@TestProfile(CatalogLoadTest.RegistryDownAtStart.class)
+class CatalogLoadTest {
+
+    static final String PROJECT = "catalog-" + UUID.randomUUID().toString().substring(0, 6);
+    static final String ANSWER_CORRECTNESS = "00000000-0000-4000-8000-000000000001"; // a built-in preset
+    static PackagedService registry;
+    static String metricId;
+
+    @GrpcClient("judge")
+    JudgeGrpc.JudgeBlockingStub judge;
+
+    /** Starts the registry, creates the project's metric in it, and stops it again before the judge starts. */
+    public static class RegistryWithOneMetric implements QuarkusTestResourceLifecycleManager {
+        @Override
+        public Map<String, String> start() {
+            registry = PackagedService.start("metric-registry", Map.of());
+            metricId = MetricRegistryGrpc.newBlockingStub(registry.channel()).createMetric(CreateMetricRequest.newBuilder()
+                    .setProjectId(PROJECT).setName("refund_promises").setDescription("Promises refunds it may not")
+                    .setLevel(Level.LEVEL_SPAN)
+                    .setOutputType(OutputType.newBuilder().setBoolean(BooleanType.getDefaultInstance()))
+                    .setJudgeModel(ModelConfig.newBuilder().setProvider("patient").setModel("judge-model"))
+                    .addBindings(Binding.newBuilder().setName("all").setSamplingRate(1.0))
+                    .setContent(VersionContent.newBuilder().setPromptTemplate(
+                            "Does it promise a refund?\n<data>{{output}}</data>\n{{output_format}}"))
+                    .setAuthor(Author.newBuilder().setUser("owner")).build()).getMetric().getId();
+            registry.stop();
+            Map<String, String> config = new HashMap<>(ServiceWiring.grpcClient("registry", registry));
+            config.put("plumbline.catalog.load-from-registry", "true");
+            config.put("mp.messaging.incoming.metric-catalog.topic", "plumbline.metrics.unused-by-this-test");
+            return config;
+        }
+
+        @Override
+        public void stop() {
+            if (registry != null) {
+                registry.stop();
+            }
+        }
+    }
+
+    public static class RegistryDownAtStart implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(RegistryWithOneMetric.class));
+        }
+    }
+
+    @AfterAll
+    static void stopRegistry() {
+        registry.stop();
+    }
+
+    @Test
+    void spansWaitForTheCatalogAndAreJudgedByMetricsOnlyTheRegistryKnew() {
+        try (LlmStandIn llm = LlmStandIn.start(ConfigProvider.getConfig().getValue(LlmProviderResource.PORT, Integer.class));
+                StreamFixture stream = new StreamFixture(judge, PROJECT)) {
+            llm.byDefault(Reply.judgment(true, "It promises a refund outright."));
+
+            given().get("/q/health/ready").then().statusCode(503)
+                    .body("checks.find { it.name == 'metric-catalog' }.status", equalTo("DOWN"));
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> judge.evaluate(probe(metricId)));
+            assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getMessage());
+
+            String traceId = OtlpSpans.newTraceId();
+            stream.send(StreamFixture.chat(traceId, null, "Can I get my money back?", "Yes, a full refund, always."));
+            Awaitility.await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> stream.evaluations(metricId).isEmpty());
+
+            registry.restart();
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP")));
+            List<Evaluation> judged = Awaitility.await().atMost(Duration.ofSeconds(60))
+                    .until(() -> stream.evaluations(metricId), list -> !list.isEmpty());
+            assertEquals(1, judged.size(), judged.toString());
+            assertEquals(1, judged.get(0).getMetricVersion().getVersion());
+            assertEquals(traceId, judged.get(0).getRecord().getTraceId());
+            assertEquals(true, judged.get(0).getValue().getBoolean());
+
+            // The built-ins came with the load too.
+            var builtin = judge.evaluate(probe(ANSWER_CORRECTNESS).toBuilder()
+                    .setJudgeModel(ModelConfig.newBuilder().setProvider("patient").setModel("judge-model")).build());
+            assertEquals(1, builtin.getResults(0).getEvaluation().getMetricVersion().getVersion(), builtin.toString());
+        }
+    }
+
+    private static EvaluateRequest probe(String metric) {
+        return EvaluateRequest.newBuilder().setProjectId(PROJECT)
+                .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(metric))
+                .addItems(EvaluateItem.newBuilder().setSnapshot(RecordSnapshot.newBuilder()
+                        .setInput("Can I get my money back?").setOutput("Yes, always.")))
+                .build();
+    }
+}
