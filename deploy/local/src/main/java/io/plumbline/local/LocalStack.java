@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -29,9 +30,14 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
+import io.plumbline.local.demo.DemoDataset;
+import io.plumbline.local.demo.DemoRun;
+import io.plumbline.local.demo.DemoStandIn;
+import io.plumbline.local.llm.LlmSelection;
 import io.plumbline.testing.KafkaBroker;
 import io.plumbline.testing.PostgresServer;
 import io.plumbline.testing.process.ChildProcess;
+import io.plumbline.testing.llm.LlmStandIn;
 import io.plumbline.testing.process.PackagedService;
 
 /**
@@ -71,6 +77,9 @@ public final class LocalStack {
     private ChildProcess kafka;
     private String bootstrap;
     private PostgresServer postgres;
+    private LlmSelection llm;
+    private LlmStandIn standIn;
+    private DemoStandIn demoStandIn;
     private FileChannel lockChannel;
     private FileLock lock;
     private volatile boolean stopping;
@@ -88,10 +97,15 @@ public final class LocalStack {
             // Before anything touches java.util.logging: JUL, SLF4J and the Log4j API then share one backend.
             System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
         }
+        boolean demo = false;
         for (String arg : args) {
             if (arg.equals("-h") || arg.equals("--help")) {
                 System.out.println(usage());
                 return;
+            }
+            if (arg.equals("--demo")) {
+                demo = true;
+                continue;
             }
             System.err.println("Unknown argument: " + arg + "\n\n" + usage());
             System.exit(2);
@@ -107,14 +121,25 @@ public final class LocalStack {
             System.err.println("\nThe local stack did not start: " + e.getMessage());
             System.exit(1); // the shutdown hook stops whatever did start
         }
+        if (demo) {
+            stack.runDemo();
+        }
         stack.waitUntilStopped();
     }
 
     static String usage() {
         return """
-                Usage: deploy/local/run [--no-build]   (or: java -cp ... io.plumbline.local.LocalStack)
+                Usage: deploy/local/run [--no-build] [--demo]   (or: java -cp ... io.plumbline.local.LocalStack [--demo])
 
-                Starts Kafka, PostgreSQL and every packaged Plumbline service; Ctrl-C stops them all.
+                Starts Kafka, PostgreSQL and every packaged Plumbline service; Ctrl-C stops them all. --demo then
+                creates the demo project's metrics and queues, streams the Northwind dataset as OTLP spans, imports its
+                expert labels and lets the alignment policy start runs, printing progress.
+                LLM (judge and reflection model), the first that applies:
+                  OPENAI_API_KEY / OPENAI_BASE_URL  an OpenAI-compatible endpoint (base URL default api.openai.com/v1)
+                  PLUMBLINE_JUDGE_MODEL          judge model (default $OPENAI_MODEL, else gpt-4o-mini; Ollama: its first)
+                  PLUMBLINE_REFLECTION_MODEL     alignment reflection model (default $OPENAI_MODEL, else gpt-4o)
+                  PLUMBLINE_OLLAMA_URL           a local Ollama, probed at start (default http://127.0.0.1:11434)
+                  PLUMBLINE_LLM=stand-in         skip both: the LLM stand-in (rules, not a model), also the fallback
                 Environment:
                   PLUMBLINE_HOME                 data, logs and pid files (default <repo>/.plumbline)
                   PLUMBLINE_KAFKA_PORT           Kafka bootstrap port (default 9092)
@@ -145,6 +170,7 @@ public final class LocalStack {
         startPostgres();
         System.out.println("  creating topics");
         KafkaBroker.createTopics(bootstrap, KafkaBroker.platformTopics(), Duration.ofSeconds(60));
+        selectLlm();
         startServices();
         awaitServices();
         if (stopping) {
@@ -300,6 +326,50 @@ public final class LocalStack {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+    // LLM
+
+    /**
+     * The judge and reflection model: the environment's endpoint, else a local Ollama, else the stand-in in this JVM,
+     * answering from the demo dataset's rules; said plainly, since its answers are scripted.
+     */
+    private void selectLlm() {
+        llm = LlmSelection.select(System.getenv(), HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(1)).build());
+        if (llm.standIn()) {
+            standIn = LlmStandIn.start(intEnv("PLUMBLINE_STANDIN_PORT", 0));
+            demoStandIn = DemoStandIn.install(standIn, DemoDataset.load());
+            System.out.println("  LLM: " + llm.explanation());
+            System.out.println("  *** NOT A REAL LLM: the stand-in at " + standIn.baseUrl() + " answers judge and "
+                    + "reflection prompts by rules. Set OPENAI_API_KEY (or run Ollama) for real judgments. ***");
+        } else {
+            System.out.println("  LLM: " + llm.explanation());
+        }
+    }
+
+    /** The demo over the running stack (--demo); the stack keeps running afterwards. */
+    private void runDemo() {
+        for (String module : List.of("metric-registry", "judge-service", "annotation-service", "alignment-service")) {
+            if (!"ready".equals(serviceStatus.get(module))) {
+                System.out.println("\nThe demo needs every service; " + module + " is " + serviceStatus.get(module)
+                        + ". The stack keeps running without the demo.");
+                return;
+            }
+        }
+        System.out.println("\nDemo: the Northwind Outfitters dataset in project \"" + DemoRun.PROJECT + "\", judged by "
+                + llm.judgeModel() + (llm.standIn() ? " (scripted answers, not judgments)" : ""));
+        try {
+            DemoRun demo = new DemoRun(DemoDataset.load(), new DemoRun.Endpoints("127.0.0.1", 8081, 8082, 8083, 8084,
+                    localReviewerKey()), new DemoRun.Models(llm.provider(), llm.judgeModel()), demoStandIn, System.out,
+                    llm.standIn() ? Duration.ofMinutes(10) : Duration.ofMinutes(60));
+            demo.run();
+        } catch (RuntimeException e) {
+            if (!stopping) {
+                System.out.println("  the demo stopped: " + e + " (the stack keeps running)");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
     // Services
 
     private synchronized void startServices() {
@@ -333,6 +403,15 @@ public final class LocalStack {
             List<String> command = new ArrayList<>();
             command.add(java);
             command.addAll(splitOptions(env("PLUMBLINE_JAVA_OPTS", "")));
+            if (service.module().equals("judge-service") || service.module().equals("alignment-service")) {
+                Map<String, String> properties = new LinkedHashMap<>(llm.serviceProperties(
+                        standIn == null ? null : standIn.baseUrl()));
+                if (service.module().equals("alignment-service")) {
+                    properties.putAll(llm.reflectionProperties());
+                }
+                properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+                environment.putAll(llm.serviceEnvironment());
+            }
             if (service.module().equals("annotation-service")) {
                 // The local reviewer who signs in to the console (an admin, so imports and adjudication work too).
                 command.add("-Dplumbline.reviewers.\"local\".api-key=" + localReviewerKey());
@@ -380,6 +459,11 @@ public final class LocalStack {
         String pgStatus = postgres.source().name().toLowerCase(Locale.ROOT) + ", user " + postgres.user();
         rows.add(new String[]{"PostgreSQL", postgres.host() + ":" + postgres.port(), "ready (" + pgStatus + ")",
                 postgres.source() == PostgresServer.Source.EMBEDDED ? shortPath(logs.resolve("postgres.log")) : "-"});
+        if (llm != null) {
+            rows.add(new String[]{"LLM", standIn != null ? standIn.baseUrl() : llm.baseUrl(),
+                    llm.standIn() ? "STAND-IN, NOT A REAL LLM" : "ready (" + llm.source().name().toLowerCase(Locale.ROOT)
+                            .replace('_', ' ') + ")", "judge " + llm.judgeModel() + ", reflection " + llm.reflectionModel()});
+        }
         for (Service service : SERVICES) {
             String status = serviceStatus.getOrDefault(service.module(), "not started");
             boolean started = services.stream().anyMatch(c -> c.name().equals(service.module()));
@@ -480,6 +564,9 @@ public final class LocalStack {
         if (postgres != null && postgres.source() == PostgresServer.Source.EMBEDDED) {
             System.out.println("  stopping the embedded PostgreSQL");
             postgres.close();
+        }
+        if (standIn != null) {
+            standIn.close();
         }
         try {
             Files.deleteIfExists(run.resolve("stack.pid"));
