@@ -57,7 +57,9 @@ class RunRestartIT {
         llm = LlmStandIn.start(KafkaBroker.freePort());
         Map<String, String> providers = ServiceWiring.standInProviders(llm.baseUrl(), "patient", "openai");
         registry = PackagedService.start("metric-registry", Map.of());
-        judge = PackagedService.start("judge-service", providers);
+        Map<String, String> judgeConfig = new HashMap<>(providers);
+        judgeConfig.putAll(ServiceWiring.judgeClients(registry));
+        judge = PackagedService.start("judge-service", judgeConfig);
         Map<String, String> config = new HashMap<>(providers);
         config.putAll(ServiceWiring.alignmentClients(registry, judge));
         config.put("plumbline.alignment.runs.poll-interval", "500ms");

@@ -32,6 +32,7 @@ public class ServicesResource implements QuarkusTestResourceLifecycleManager {
         registry = PackagedService.start("metric-registry", Map.of());
         Map<String, String> judgeConfig = new HashMap<>(providers);
         judgeConfig.remove(LlmProviderResource.PORT);
+        judgeConfig.putAll(ServiceWiring.judgeClients(registry));
         judge = PackagedService.start("judge-service", judgeConfig);
 
         Map<String, String> config = new HashMap<>(providers);

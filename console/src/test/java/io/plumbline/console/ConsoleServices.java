@@ -20,6 +20,11 @@ public class ConsoleServices implements QuarkusTestResourceLifecycleManager {
     public static final String JUDGE_PORT = "plumbline.test.judge-port";
     public static final String ANNOTATIONS_PORT = "plumbline.test.annotations-port";
     public static final String ALIGNMENT_PORT = "plumbline.test.alignment-port";
+    /**
+     * One more provider of the alignment-service on the stand-in: no retries and ten minutes per call, so a model that
+     * never answers keeps a run in its phase until someone cancels it (the test providers give up after seconds).
+     */
+    public static final String UNHURRIED_PROVIDER = "unhurried";
 
     private final List<PackagedService> services = new java.util.ArrayList<>();
 
@@ -34,6 +39,7 @@ public class ConsoleServices implements QuarkusTestResourceLifecycleManager {
 
         PackagedService registry = start("metric-registry", Map.of());
         Map<String, String> judgeConfig = new HashMap<>(providers);
+        judgeConfig.putAll(ServiceWiring.judgeClients(registry));
         PackagedService judge = start("judge-service", judgeConfig);
         Map<String, String> reviewers = new HashMap<>();
         reviewers.put("plumbline.reviewers.\"alice\".api-key", "key-alice");
@@ -44,6 +50,12 @@ public class ConsoleServices implements QuarkusTestResourceLifecycleManager {
         PackagedService annotations = start("annotation-service", reviewers);
         Map<String, String> alignmentConfig = new HashMap<>(providers);
         alignmentConfig.putAll(ServiceWiring.alignmentClients(registry, judge));
+        String unhurried = "plumbline.llm.providers." + UNHURRIED_PROVIDER + ".";
+        alignmentConfig.put(unhurried + "kind", "openai");
+        alignmentConfig.put(unhurried + "base-url", providers.get(patient + "base-url"));
+        alignmentConfig.put(unhurried + "api-key", "sk-test-key");
+        alignmentConfig.put(unhurried + "max-retries", "0");
+        alignmentConfig.put(unhurried + "timeout", "10m");
         PackagedService alignment = start("alignment-service", alignmentConfig);
 
         Map<String, String> config = new HashMap<>();

@@ -98,6 +98,7 @@ class MissionTest {
         judgeConfig.put("plumbline.assembly.session-idle-gap", "10m");
         // After the kill below, the records the dead process held are taken up again once its lease runs out.
         judgeConfig.put("plumbline.assembly.judge-lease", "20s");
+        judgeConfig.putAll(ServiceWiring.judgeClients(registry));
         judge = PackagedService.start("judge-service", judgeConfig);
         annotations = PackagedService.start("annotation-service", Map.of(
                 "plumbline.reviewers.\"dana\".api-key", "key-dana",

@@ -27,6 +27,11 @@ public final class ServiceWiring {
                 prefix + "test-port", String.valueOf(service.port()));
     }
 
+    /** What a judge-service needs besides its LLM providers: the registry, whose published versions it loads at start. */
+    public static Map<String, String> judgeClients(PackagedService registry) {
+        return grpcClient("registry", registry);
+    }
+
     /** What an alignment-service needs besides its LLM providers: the registry, the judge-service, a reflection model. */
     public static Map<String, String> alignmentClients(PackagedService registry, PackagedService judge) {
         Map<String, String> config = new HashMap<>();
