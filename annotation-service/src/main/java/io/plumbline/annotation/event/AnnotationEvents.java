@@ -1,5 +1,7 @@
 package io.plumbline.annotation.event;
 
+import io.plumbline.annotation.Ids;
+import com.google.protobuf.CodedOutputStream;
 import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.kafka.Topic;
 import io.plumbline.common.outbox.Outbox;
@@ -11,6 +13,8 @@ import io.smallrye.mutiny.Multi;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +37,7 @@ public class AnnotationEvents {
 
     /** A new event id, to put in {@code Annotation.last_event_id} before {@link #emit}. */
     public static UUID newEventId() {
-        return UUID.randomUUID();
+        return Ids.newId();
     }
 
     /** @param supersedes the event this one replaces (the annotation's previous newest event); null for RESOLVED */
@@ -42,28 +46,53 @@ public class AnnotationEvents {
                 event(eventId, annotation, type, supersedes));
     }
 
+    /** An event ready for the outbox: its id, its key (the metric id) and its bytes. */
+    public record Serialized(UUID eventId, String metricId, byte[] payload) {
+    }
+
+    /**
+     * The event's bytes, its annotation being {@code annotationBytes} already (the content of the annotation row):
+     * the annotation, most of the event, is not serialized a second time. The same message as
+     * {@code event.toByteArray()}, the annotation field written last.
+     */
+    public static Serialized serialize(AnnotationEvent event, byte[] annotationBytes) {
+        AnnotationEvent rest = event.toBuilder().clearAnnotation().build();
+        byte[] payload = new byte[rest.getSerializedSize()
+                + CodedOutputStream.computeByteArraySize(AnnotationEvent.ANNOTATION_FIELD_NUMBER, annotationBytes)];
+        CodedOutputStream out = CodedOutputStream.newInstance(payload);
+        try {
+            rest.writeTo(out);
+            out.writeByteArray(AnnotationEvent.ANNOTATION_FIELD_NUMBER, annotationBytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);  // not from an array of the right size
+        }
+        out.checkNoSpaceLeft();
+        return new Serialized(UUID.fromString(event.getEventId()), event.getMetricId(), payload);
+    }
+
     /**
      * Writes many events into the outbox at once, on the connection of the caller's transaction (a bulk import): one
      * statement per chunk instead of one insert per event. The rows are those {@code Outbox.enqueue} writes.
      */
-    public static Uni<Void> emitAll(SqlConnection connection, List<AnnotationEvent> events) {
+    public static Uni<Void> emitAll(SqlConnection connection, List<Serialized> events) {
         OffsetDateTime now = ProtoJson.now();
-        List<List<AnnotationEvent>> chunks = new ArrayList<>();
+        List<List<Serialized>> chunks = new ArrayList<>();
         for (int from = 0; from < events.size(); from += BULK_CHUNK) {
             chunks.add(events.subList(from, Math.min(events.size(), from + BULK_CHUNK)));
         }
-        return Multi.createFrom().iterable(chunks).onItem().transformToUniAndConcatenate(chunk -> connection
+        // Two statements in flight: the next chunk is sent while the server inserts the previous one.
+        return Multi.createFrom().iterable(chunks).onItem().transformToUni(chunk -> connection
                         .preparedQuery("""
                                 insert into outbox_event (event_id, topic, message_key, payload, created_at)
                                 select e, $2, k, p, $5 from unnest($1::uuid[], $3::text[], $4::bytea[]) as u(e, k, p)
                                 """)
                         .execute(Tuple.from(List.<Object>of(
-                                chunk.stream().map(e -> UUID.fromString(e.getEventId())).toArray(UUID[]::new),
+                                chunk.stream().map(Serialized::eventId).toArray(UUID[]::new),
                                 Topic.ANNOTATIONS.topicName(),
-                                chunk.stream().map(AnnotationEvent::getMetricId).toArray(String[]::new),
-                                chunk.stream().map(e -> Buffer.buffer(e.toByteArray())).toArray(Buffer[]::new),
+                                chunk.stream().map(Serialized::metricId).toArray(String[]::new),
+                                chunk.stream().map(e -> Buffer.buffer(e.payload())).toArray(Buffer[]::new),
                                 now))))
-                .collect().last().replaceWithVoid();
+                .merge(2).collect().last().replaceWithVoid();
     }
 
     /** The event of a resolution (or a change of one). */

@@ -3,6 +3,7 @@ package io.plumbline.annotation.feedback;
 import io.plumbline.common.api.ProtoJson;
 import io.plumbline.proto.common.v1.MetricValue;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.vertx.mutiny.sqlclient.Row;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -17,6 +18,11 @@ import java.util.UUID;
 @Entity
 @Table(name = "feedback")
 public class FeedbackEntity extends PanacheEntityBase {
+
+    /** The columns {@link #fromRow} reads, for statements of the reactive client. */
+    public static final String COLUMNS = """
+            id, project_id, item_id, reviewer_id, verdict, expected_value_json, value_json, critique, tags, imported,
+            revision, created_at, updated_at""";
 
     @Id
     public UUID id;
@@ -55,6 +61,25 @@ public class FeedbackEntity extends PanacheEntityBase {
     public void setValue(MetricValue v, String json) {
         value = v;
         valueJson = json;
+    }
+
+    /** Feedback read by the reactive client ({@link #COLUMNS}), outside any Hibernate session. */
+    public static FeedbackEntity fromRow(Row r) {
+        FeedbackEntity f = new FeedbackEntity();
+        f.id = r.getUUID("id");
+        f.projectId = r.getString("project_id");
+        f.itemId = r.getUUID("item_id");
+        f.reviewerId = r.getString("reviewer_id");
+        f.verdict = r.getString("verdict");
+        f.expectedValueJson = r.getString("expected_value_json");
+        f.valueJson = r.getString("value_json");
+        f.critique = r.getString("critique");
+        f.tags = r.getString("tags");
+        f.imported = r.getBoolean("imported");
+        f.revision = r.getLong("revision");
+        f.createdAt = r.getOffsetDateTime("created_at");
+        f.updatedAt = r.getOffsetDateTime("updated_at");
+        return f;
     }
 
     public List<String> tagList() {

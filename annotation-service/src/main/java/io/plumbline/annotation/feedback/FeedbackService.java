@@ -1,5 +1,6 @@
 package io.plumbline.annotation.feedback;
 
+import io.plumbline.annotation.Ids;
 import io.plumbline.annotation.intake.EvaluationEntity;
 import io.plumbline.annotation.queue.AssignmentEntity;
 import io.plumbline.annotation.queue.ItemCounters;
@@ -23,6 +24,7 @@ import io.plumbline.proto.common.v1.MetricValue;
 import io.plumbline.proto.judge.v1.Evaluation;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,8 +43,11 @@ public class FeedbackService {
     private final Resolutions resolutions;
     private final ResolutionSettingsService settings;
     private final ItemViews views;
+    private final Pool pool;
 
-    FeedbackService(FeedbackRules rules, Resolutions resolutions, ResolutionSettingsService settings, ItemViews views) {
+    FeedbackService(FeedbackRules rules, Resolutions resolutions, ResolutionSettingsService settings, ItemViews views,
+            Pool pool) {
+        this.pool = pool;
         this.rules = rules;
         this.resolutions = resolutions;
         this.settings = settings;
@@ -50,70 +55,61 @@ public class FeedbackService {
     }
 
     /**
-     * The hot path of reviewing, kept to a few statements: the item locked, its evaluation, the caller's assignment,
-     * the item's other feedback only when it has some; then the inserts, the item's counters (updated from the locked
-     * row: one review more, the caller's open assignment closed) and, when the rule resolves the item, the annotation
-     * and its event. The answer is built from what the transaction holds.
+     * The hot path of reviewing, on the reactive client rather than the Hibernate session ({@link FeedbackStore}): the
+     * item locked with its evaluation and the caller's assignment, the item's other feedback only when it has some;
+     * then one statement writing the feedback, the assignment, the item's counters (from the locked row: one review
+     * more, the caller's open assignment closed) and, when the rule resolves the item, the annotation and its event.
+     * The answer is built from what the transaction holds.
      */
-    @WithTransaction
     public Uni<SubmitFeedbackResponse> submit(Caller caller, SubmitFeedbackRequest r) {
-        return ItemEntity.lockInProject(r.getProjectId(), r.getItemId()).chain(item -> {
+        UUID itemId = QueueEntity.parseId(r.getItemId(), "item_id");
+        return pool.withTransaction(connection -> FeedbackStore.lock(connection, itemId, caller.id()).chain(locked -> {
+            if (locked == null || !locked.item().projectId.equals(r.getProjectId())) {
+                throw ApiException.notFound("item " + r.getItemId() + " does not exist in project \""
+                        + r.getProjectId() + "\"");
+            }
+            ItemEntity item = locked.item();
             requireUnresolved(item, "give feedback on");
             if (!ReviewItem.Status.STATUS_OPEN.name().equals(item.status)) {
                 throw ApiException.failedPrecondition("item " + item.id + " has all the reviews it needs and awaits "
                         + "adjudication by an admin");
             }
-            return evaluationOf(item).chain(evaluation -> {
-                Violations v = new Violations();
-                rules.check(evaluation, r.getVerdict(), r.getExpectedValue(), r.hasExpectedValue(), r.getCritique(),
-                        r.getTagsList(), v);
-                v.throwIfAny();
-                Uni<List<FeedbackEntity>> others = item.reviewCount == 0 ? Uni.createFrom().item(List.of())
-                        : FeedbackEntity.<FeedbackEntity>list("itemId = ?1 order by createdAt", item.id);
-                return others.chain(existing -> AssignmentEntity.mine(item.id, caller.id()).chain(mine -> {
-                    if (existing.stream().anyMatch(f -> f.reviewerId.equals(caller.id()))) {
-                        throw ApiException.alreadyExists("reviewer " + caller.id() + " already gave feedback on item "
-                                + item.id + "; change it with UpdateFeedback");
-                    }
-                    boolean holdsSlot = mine != null && AssignmentEntity.ASSIGNED.equals(mine.state);
-                    if (!holdsSlot && !ItemCounters.hasRoomFor(item, caller.id())) {
-                        throw ApiException.failedPrecondition("item " + item.id + " already has the "
-                                + item.requiredReviews + " reviewer(s) it needs");
-                    }
-                    FeedbackEntity f = new FeedbackEntity();
-                    f.id = UUID.randomUUID();
-                    f.projectId = item.projectId;
-                    f.itemId = item.id;
-                    f.reviewerId = caller.id();
-                    f.createdAt = ProtoJson.now();
-                    f.revision = 1;
-                    apply(f, evaluation, r.getVerdict(), r.getExpectedValue(), r.getCritique(), r.getTagsList());
-                    AssignmentEntity assignment = mine;
-                    Uni<?> assigned;
-                    if (assignment == null) {
-                        assignment = new AssignmentEntity();
-                        assignment.itemId = item.id;
-                        assignment.reviewerId = caller.id();
-                        assignment.createdAt = f.createdAt;
-                        assignment.leaseExpiresAt = f.createdAt;
-                        assignment.reason = "";
-                        assignment.state = AssignmentEntity.REVIEWED;
-                        assigned = assignment.persist();
-                    } else {
-                        assignment.state = AssignmentEntity.REVIEWED;
-                        assigned = Uni.createFrom().voidItem();
-                    }
-                    ItemCounters.reviewed(item, caller.id(), holdsSlot);
-                    List<FeedbackEntity> feedback = new ArrayList<>(existing);
-                    feedback.add(f);
-                    return f.persist().chain(() -> assigned)
-                            .chain(() -> resolutions.settle(item, feedback, item.settings()))
-                            .chain(() -> views.view(item, caller, false, feedback, false))
-                            .map(view -> SubmitFeedbackResponse.newBuilder()
-                                    .setFeedback(FeedbackViews.toProto(f)).setItem(view).build());
-                }));
+            Evaluation evaluation = locked.evaluation();
+            Violations v = new Violations();
+            rules.check(evaluation, r.getVerdict(), r.getExpectedValue(), r.hasExpectedValue(), r.getCritique(),
+                    r.getTagsList(), v);
+            v.throwIfAny();
+            Uni<List<FeedbackEntity>> others = item.reviewCount == 0 ? Uni.createFrom().item(List.of())
+                    : FeedbackStore.feedbackOf(connection, item.id);
+            return others.chain(existing -> {
+                if (existing.stream().anyMatch(f -> f.reviewerId.equals(caller.id()))) {
+                    throw ApiException.alreadyExists("reviewer " + caller.id() + " already gave feedback on item "
+                            + item.id + "; change it with UpdateFeedback");
+                }
+                boolean holdsSlot = FeedbackStore.holdsSlot(locked);
+                if (!holdsSlot && !ItemCounters.hasRoomFor(item, caller.id())) {
+                    throw ApiException.failedPrecondition("item " + item.id + " already has the "
+                            + item.requiredReviews + " reviewer(s) it needs");
+                }
+                FeedbackEntity f = new FeedbackEntity();
+                f.id = Ids.newId();
+                f.projectId = item.projectId;
+                f.itemId = item.id;
+                f.reviewerId = caller.id();
+                f.createdAt = ProtoJson.now();
+                f.revision = 1;
+                apply(f, evaluation, r.getVerdict(), r.getExpectedValue(), r.getCritique(), r.getTagsList());
+                ItemCounters.reviewed(item, caller.id(), holdsSlot);
+                List<FeedbackEntity> feedback = new ArrayList<>(existing);
+                feedback.add(f);
+                Resolutions.Decision decision = Resolutions.decide(item, evaluation, feedback, item.settings());
+                return FeedbackStore.write(connection, f, item, decision).map(ignored ->
+                        SubmitFeedbackResponse.newBuilder().setFeedback(FeedbackViews.toProto(f))
+                                .setItem(ItemViews.build(item, caller, feedback, false, evaluation, null,
+                                        decision.annotation()))
+                                .build());
             });
-        });
+        }));
     }
 
     @WithTransaction

@@ -34,10 +34,7 @@ final class ImportStore {
     /** Rows per statement: large enough to amortise the round trip, small enough to keep statements modest. */
     static final int CHUNK = 5000;
 
-    private static final String ITEM_COLUMNS = """
-            id, project_id, queue_id, evaluation_id, metric_id, record_id, status, source, added_by, stratum,
-            required_reviews, principal_reviewer_id, rule, numeric_tolerance, review_count, open_assignments,
-            principal_in, annotation_id, created_at, resolved_at""";
+    private static final String ITEM_COLUMNS = ItemEntity.COLUMNS;
 
     private final SqlConnection connection;
 
@@ -93,61 +90,18 @@ final class ImportStore {
                         + " from unnest($2::text[]) as k(evaluation_id) join review_item i"
                         + " on i.project_id = $1 and i.evaluation_id = k.evaluation_id order by i.id for update of i")
                 .execute(Tuple.of(projectId, chunk.toArray(String[]::new)))
-                .invoke(rows -> rows.forEach(r -> found.put(r.getString("evaluation_id"), item(r)))))
+                .invoke(rows -> rows.forEach(r -> found.put(r.getString("evaluation_id"), ItemEntity.fromRow(r)))))
                 .replaceWith(found);
-    }
-
-    private static ItemEntity item(Row r) {
-        ItemEntity i = new ItemEntity();
-        i.id = r.getUUID("id");
-        i.projectId = r.getString("project_id");
-        i.queueId = r.getUUID("queue_id");
-        i.evaluationId = r.getString("evaluation_id");
-        i.metricId = r.getString("metric_id");
-        i.recordId = r.getString("record_id");
-        i.status = r.getString("status");
-        i.source = r.getString("source");
-        i.addedBy = r.getString("added_by");
-        i.stratum = r.getString("stratum");
-        i.requiredReviews = r.getInteger("required_reviews");
-        i.principalReviewerId = r.getString("principal_reviewer_id");
-        i.rule = r.getString("rule");
-        i.numericTolerance = r.getDouble("numeric_tolerance");
-        i.reviewCount = r.getInteger("review_count");
-        i.openAssignments = r.getInteger("open_assignments");
-        i.principalIn = r.getBoolean("principal_in");
-        i.annotationId = r.getUUID("annotation_id");
-        i.createdAt = r.getOffsetDateTime("created_at");
-        i.resolvedAt = r.getOffsetDateTime("resolved_at");
-        return i;
     }
 
     /** The feedback on these items, oldest first. */
     Uni<List<FeedbackEntity>> feedbackOf(Collection<UUID> itemIds) {
         List<FeedbackEntity> found = new ArrayList<>();
         return chunks(List.copyOf(itemIds), chunk -> connection.preparedQuery("""
-                        select f.id, f.project_id, f.item_id, f.reviewer_id, f.verdict, f.expected_value_json,
-                               f.value_json, f.critique, f.tags, f.imported, f.revision, f.created_at, f.updated_at
-                        from unnest($1::uuid[]) as k(item_id) join feedback f on f.item_id = k.item_id
+                        select f.* from unnest($1::uuid[]) as k(item_id) join feedback f on f.item_id = k.item_id
                         order by f.created_at, f.id""")
                 .execute(Tuple.of((Object) chunk.toArray(UUID[]::new)))
-                .invoke(rows -> rows.forEach(r -> {
-                    FeedbackEntity f = new FeedbackEntity();
-                    f.id = r.getUUID("id");
-                    f.projectId = r.getString("project_id");
-                    f.itemId = r.getUUID("item_id");
-                    f.reviewerId = r.getString("reviewer_id");
-                    f.verdict = r.getString("verdict");
-                    f.expectedValueJson = r.getString("expected_value_json");
-                    f.valueJson = r.getString("value_json");
-                    f.critique = r.getString("critique");
-                    f.tags = r.getString("tags");
-                    f.imported = r.getBoolean("imported");
-                    f.revision = r.getLong("revision");
-                    f.createdAt = r.getOffsetDateTime("created_at");
-                    f.updatedAt = r.getOffsetDateTime("updated_at");
-                    found.add(f);
-                })))
+                .invoke(rows -> rows.forEach(r -> found.add(FeedbackEntity.fromRow(r)))))
                 .replaceWith(found);
     }
 
@@ -373,7 +327,13 @@ final class ImportStore {
                         column(chunk, a -> a.rule, String[]::new)))));
     }
 
-    /** Runs {@code statement} on each chunk of {@code rows} in turn. */
+    /**
+     * Statements in flight at once on the connection: the client builds and sends the next chunk's arrays while the
+     * server executes the previous one (the connection runs them in order, in the one transaction).
+     */
+    static final int PIPELINE = 3;
+
+    /** Runs {@code statement} on each chunk of {@code rows}, in order, {@link #PIPELINE} at a time. */
     static <T> Uni<Void> chunks(List<T> rows, Function<List<T>, Uni<?>> statement) {
         if (rows.isEmpty()) {
             return Uni.createFrom().voidItem();
@@ -382,7 +342,7 @@ final class ImportStore {
         for (int from = 0; from < rows.size(); from += CHUNK) {
             chunks.add(rows.subList(from, Math.min(rows.size(), from + CHUNK)));
         }
-        return Multi.createFrom().iterable(chunks).onItem().transformToUniAndConcatenate(statement)
+        return Multi.createFrom().iterable(chunks).onItem().transformToUni(statement).merge(PIPELINE)
                 .collect().last().replaceWithVoid();
     }
 

@@ -1,5 +1,6 @@
 package io.plumbline.annotation.imports;
 
+import io.plumbline.annotation.Ids;
 import io.plumbline.annotation.event.AnnotationEvents;
 import io.plumbline.annotation.feedback.FeedbackEntity;
 import io.plumbline.annotation.feedback.FeedbackRules;
@@ -155,7 +156,7 @@ public class LabelImport {
         final Set<FeedbackEntity> changedFeedback = new LinkedHashSet<>();
         final Map<AssignmentEntity, Boolean> touchedAssignments = new LinkedHashMap<>();
         final Map<UUID, AnnotationEntity> touchedAnnotations = new LinkedHashMap<>();
-        final List<AnnotationEvent> events = new ArrayList<>();
+        final List<AnnotationEvents.Serialized> events = new ArrayList<>();
 
         long imported;
         long updated;
@@ -369,15 +370,16 @@ public class LabelImport {
             if (current == null) {
                 imported++;
                 resolved++;
-                UUID annotationId = UUID.randomUUID();
+                UUID annotationId = Ids.newId();
                 Annotation annotation = Resolutions.imported(annotationId, item, evaluation, feedback, label.value(),
                         item.numericTolerance, 1, now, now, eventId);
-                AnnotationEntity row = newAnnotationRow(item, evaluation, annotationId, now);
+                AnnotationEntity row = Resolutions.newRow(item, evaluation, annotationId, now);
                 Resolutions.fill(row, annotation, now, eventId);
                 state.annotation = row;
                 touchedAnnotations.put(row.id, row);
                 markResolved(state, annotationId, now);
-                events.add(AnnotationEvents.event(eventId, annotation, AnnotationEvent.Type.TYPE_RESOLVED, null));
+                events.add(AnnotationEvents.serialize(AnnotationEvents.event(eventId, annotation,
+                        AnnotationEvent.Type.TYPE_RESOLVED, null), row.content));
             } else {
                 updated++;
                 AnnotationEntity row = state.annotation;
@@ -388,8 +390,8 @@ public class LabelImport {
                 touchedAnnotations.put(row.id, row);
                 item.resolvedAt = now;
                 state.changed = true;
-                events.add(AnnotationEvents.event(eventId, annotation, AnnotationEvent.Type.TYPE_RESOLUTION_CHANGED,
-                        supersedes));
+                events.add(AnnotationEvents.serialize(AnnotationEvents.event(eventId, annotation,
+                        AnnotationEvent.Type.TYPE_RESOLUTION_CHANGED, supersedes), row.content));
             }
         }
 
@@ -413,7 +415,7 @@ public class LabelImport {
                     : metricSettings.containsKey(e.metricId())
                             ? ResolutionRules.withDefaults(metricSettings.get(e.metricId())) : ResolutionRules.DEFAULT;
             ItemEntity item = new ItemEntity();
-            item.id = UUID.randomUUID();
+            item.id = Ids.newId();
             item.projectId = project;
             item.queueId = queue.id();
             item.evaluationId = e.id();
@@ -437,7 +439,7 @@ public class LabelImport {
             FeedbackEntity f = existing;
             if (f == null) {
                 f = new FeedbackEntity();
-                f.id = UUID.randomUUID();
+                f.id = Ids.newId();
                 f.projectId = item.projectId;
                 f.itemId = item.id;
                 f.reviewerId = label.reviewer();
@@ -487,15 +489,16 @@ public class LabelImport {
                 case Resolver.Resolved r -> {
                     OffsetDateTime now = nextTime();
                     UUID eventId = AnnotationEvents.newEventId();
-                    UUID annotationId = UUID.randomUUID();
+                    UUID annotationId = Ids.newId();
                     Annotation annotation = Resolutions.resolved(annotationId, item, e.evaluation(), feedback, settings,
                             r.value(), now, eventId);
-                    AnnotationEntity row = newAnnotationRow(item, e.evaluation(), annotationId, now);
+                    AnnotationEntity row = Resolutions.newRow(item, e.evaluation(), annotationId, now);
                     Resolutions.fill(row, annotation, now, eventId);
                     touchedAnnotations.put(row.id, row);
                     markResolved(state, annotationId, now);
                     resolved++;
-                    events.add(AnnotationEvents.event(eventId, annotation, AnnotationEvent.Type.TYPE_RESOLVED, null));
+                    events.add(AnnotationEvents.serialize(AnnotationEvents.event(eventId, annotation,
+                            AnnotationEvent.Type.TYPE_RESOLVED, null), row.content));
                 }
             }
         }
@@ -505,24 +508,8 @@ public class LabelImport {
             return state.feedback;
         }
 
-        private AnnotationEntity newAnnotationRow(ItemEntity item, Evaluation evaluation, UUID id, OffsetDateTime now) {
-            AnnotationEntity row = new AnnotationEntity();
-            row.id = id;
-            row.projectId = item.projectId;
-            row.itemId = item.id;
-            row.queueId = item.queueId;
-            row.evaluationId = item.evaluationId;
-            row.metricId = item.metricId;
-            row.metricVersion = evaluation.getMetricVersion().getVersion();
-            row.recordId = item.recordId;
-            row.resolvedAt = now;
-            return row;
-        }
-
         private void markResolved(ItemState state, UUID annotationId, OffsetDateTime now) {
-            state.item.status = ReviewItem.Status.STATUS_RESOLVED.name();
-            state.item.resolvedAt = now;
-            state.item.annotationId = annotationId;
+            Resolutions.markResolved(state.item, annotationId, now);
             state.changed = true;
         }
 

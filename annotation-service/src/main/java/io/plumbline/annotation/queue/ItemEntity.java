@@ -6,6 +6,7 @@ import io.plumbline.proto.annotation.v1.ResolutionSettings;
 import io.plumbline.proto.annotation.v1.ReviewItem;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -23,6 +24,12 @@ import java.util.UUID;
 @Entity
 @Table(name = "review_item")
 public class ItemEntity extends PanacheEntityBase {
+
+    /** The columns {@link #fromRow} reads, for statements of the reactive client. */
+    public static final String COLUMNS = """
+            id, project_id, queue_id, evaluation_id, metric_id, record_id, status, source, added_by, stratum,
+            required_reviews, principal_reviewer_id, rule, numeric_tolerance, review_count, open_assignments,
+            principal_in, annotation_id, created_at, resolved_at""";
 
     @Id
     public UUID id;
@@ -61,6 +68,32 @@ public class ItemEntity extends PanacheEntityBase {
     public OffsetDateTime createdAt;
     @Column(name = "resolved_at")
     public OffsetDateTime resolvedAt;
+
+    /** An item read by the reactive client ({@link #COLUMNS}), outside any Hibernate session. */
+    public static ItemEntity fromRow(Row r) {
+        ItemEntity i = new ItemEntity();
+        i.id = r.getUUID("id");
+        i.projectId = r.getString("project_id");
+        i.queueId = r.getUUID("queue_id");
+        i.evaluationId = r.getString("evaluation_id");
+        i.metricId = r.getString("metric_id");
+        i.recordId = r.getString("record_id");
+        i.status = r.getString("status");
+        i.source = r.getString("source");
+        i.addedBy = r.getString("added_by");
+        i.stratum = r.getString("stratum");
+        i.requiredReviews = r.getInteger("required_reviews");
+        i.principalReviewerId = r.getString("principal_reviewer_id");
+        i.rule = r.getString("rule");
+        i.numericTolerance = r.getDouble("numeric_tolerance");
+        i.reviewCount = r.getInteger("review_count");
+        i.openAssignments = r.getInteger("open_assignments");
+        i.principalIn = r.getBoolean("principal_in");
+        i.annotationId = r.getUUID("annotation_id");
+        i.createdAt = r.getOffsetDateTime("created_at");
+        i.resolvedAt = r.getOffsetDateTime("resolved_at");
+        return i;
+    }
 
     /** The resolution settings in force for the item, as kept on its row. */
     public ResolutionSettings settings() {

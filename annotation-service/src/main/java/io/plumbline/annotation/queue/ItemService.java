@@ -23,9 +23,12 @@ import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,82 +41,68 @@ public class ItemService {
 
     static final int MAX_ADD = 1000;
 
-    /**
-     * The oldest open item the caller has never been handed nor reviewed, with room for one more reviewer. The row is
-     * locked and locked rows are skipped, so concurrent reviewers never take the same last slot; the room test reads
-     * only the locked row's counters, which every change recomputes under the same lock.
-     */
-    private static final String NEXT = """
-            select cast(i.id as text) from review_item i
-            where i.project_id = :project and i.status = 'STATUS_OPEN' %s
-              and not exists (select 1 from assignment a where a.item_id = i.id and a.reviewer_id = :me)
-              and not exists (select 1 from feedback f where f.item_id = i.id and f.reviewer_id = :me)
-              and ((i.principal_reviewer_id = :me and not i.principal_in)
-                   or i.review_count + i.open_assignments
-                      + case when i.principal_reviewer_id <> '' and not i.principal_in then 1 else 0 end
-                      < i.required_reviews)
-            order by i.created_at, i.id
-            """;
-
     private final ItemViews views;
     private final QueueFilling filling;
     private final Duration lease;
+    private final Pool pool;
 
-    ItemService(ItemViews views, QueueFilling filling,
+    ItemService(ItemViews views, QueueFilling filling, Pool pool,
             @ConfigProperty(name = "plumbline.annotation.assignment-lease", defaultValue = "30m") Duration lease) {
+        this.pool = pool;
         this.views = views;
         this.filling = filling;
         this.lease = lease;
     }
 
-    @WithTransaction
+    /**
+     * The oldest open item the caller has never been handed nor reviewed, with room for one more reviewer, assigned to
+     * the caller for the lease ({@link NextItemStore}: the pick locks the row and skips locked ones, so concurrent
+     * reviewers never take the same last slot). The pick guarantees the caller holds neither an assignment nor
+     * feedback on the item: the counters follow from the locked row, and the caller sees no feedback of their own
+     * (admins see everyone's).
+     */
     public Uni<NextItemResponse> next(Caller caller, NextItemRequest r) {
-        Uni<Void> scope = r.getQueueId().isEmpty() ? Uni.createFrom().voidItem()
-                : QueueEntity.findInProject(r.getProjectId(), r.getQueueId()).replaceWithVoid();
-        StringBuilder filter = new StringBuilder();
-        Map<String, Object> p = new HashMap<>();
-        p.put("project", r.getProjectId());
-        p.put("me", caller.id());
-        if (!r.getQueueId().isEmpty()) {
-            filter.append(" and i.queue_id = :queue");
-            p.put("queue", QueueEntity.parseId(r.getQueueId(), "queue_id"));
-        } else if (!r.getMetricId().isEmpty()) {
-            filter.append(" and i.metric_id = :metric");
-            p.put("metric", r.getMetricId());
-        }
-        String candidates = NEXT.formatted(filter);
-        return scope.chain(() -> Panache.getSession()).chain(session -> {
-            var count = session.createNativeQuery("select count(*) from (" + candidates + ") c", Long.class);
-            var pick = session.createNativeQuery(candidates + " limit 1 for update of i skip locked", String.class);
-            p.forEach((k, v) -> {
-                count.setParameter(k, v);
-                pick.setParameter(k, v);
-            });
-            return count.getSingleResult().chain(available -> pick.getResultList().chain(ids -> {
-                if (ids.isEmpty()) {
-                    return Uni.createFrom().item(NextItemResponse.getDefaultInstance());
-                }
-                return ItemEntity.<ItemEntity>findById(UUID.fromString(ids.get(0))).chain(item -> {
-                    // The pick guarantees the caller has neither an assignment nor feedback on the item: the counters
-                    // follow from the locked row, and the caller sees no feedback of their own (admins see all).
-                    AssignmentEntity a = new AssignmentEntity();
-                    a.itemId = item.id;
-                    a.reviewerId = caller.id();
-                    a.state = AssignmentEntity.ASSIGNED;
-                    a.createdAt = ProtoJson.now();
-                    a.leaseExpiresAt = a.createdAt.plus(lease);
-                    a.reason = "";
-                    ItemCounters.assigned(item, caller.id());
-                    Uni<List<FeedbackEntity>> feedback = caller.admin() && item.reviewCount > 0
-                            ? FeedbackEntity.list("itemId = ?1 order by createdAt", item.id)
-                            : Uni.createFrom().item(List.of());
-                    return a.persist().chain(() -> feedback)
-                            .chain(all -> views.view(item, caller, true, all, true))
-                            .map(view -> NextItemResponse.newBuilder().setItem(view)
-                                    .setRemaining(Math.max(0, available - 1))
-                                    .setLeaseExpireTime(ProtoJson.timestamp(a.leaseExpiresAt)).build());
-                });
-            }));
+        Object scope = !r.getQueueId().isEmpty() ? QueueEntity.parseId(r.getQueueId(), "queue_id")
+                : !r.getMetricId().isEmpty() ? r.getMetricId() : null;
+        return pool.withTransaction(connection -> {
+            Uni<Void> queueKnown = !(scope instanceof UUID queueId) ? Uni.createFrom().voidItem()
+                    : connection.preparedQuery("select 1 from review_queue where id = $1 and project_id = $2")
+                            .execute(Tuple.of(queueId, r.getProjectId())).invoke(rows -> {
+                                if (rows.size() == 0) {
+                                    throw ApiException.notFound("queue " + r.getQueueId() + " does not exist in project \""
+                                            + r.getProjectId() + "\"");
+                                }
+                            }).replaceWithVoid();
+            return queueKnown.chain(() -> NextItemStore.pick(connection, r.getProjectId(), caller.id(), scope))
+                    .chain(picked -> {
+                        if (picked == null) {
+                            return Uni.createFrom().item(NextItemResponse.getDefaultInstance());
+                        }
+                        ItemEntity item = picked.item();
+                        AssignmentEntity a = new AssignmentEntity();
+                        a.itemId = item.id;
+                        a.reviewerId = caller.id();
+                        a.state = AssignmentEntity.ASSIGNED;
+                        a.createdAt = ProtoJson.now();
+                        a.leaseExpiresAt = a.createdAt.plus(lease);
+                        a.reason = "";
+                        ItemCounters.assigned(item, caller.id());
+                        Uni<List<FeedbackEntity>> feedback = caller.admin() && item.reviewCount > 0
+                                ? connection.preparedQuery("select " + FeedbackEntity.COLUMNS
+                                                + " from feedback where item_id = $1 order by created_at, id")
+                                        .execute(Tuple.of(item.id)).map(rows -> {
+                                            List<FeedbackEntity> all = new ArrayList<>();
+                                            rows.forEach(row -> all.add(FeedbackEntity.fromRow(row)));
+                                            return all;
+                                        })
+                                : Uni.createFrom().item(List.of());
+                        return NextItemStore.assign(connection, a, item).chain(() -> feedback)
+                                .map(all -> NextItemResponse.newBuilder()
+                                        .setItem(ItemViews.build(item, caller, all, true, picked.evaluation(),
+                                                picked.snapshot(), null))
+                                        .setRemaining(Math.max(0, picked.available() - 1))
+                                        .setLeaseExpireTime(ProtoJson.timestamp(a.leaseExpiresAt)).build());
+                    });
         });
     }
 

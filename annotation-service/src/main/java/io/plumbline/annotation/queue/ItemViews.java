@@ -7,6 +7,9 @@ import io.plumbline.annotation.resolution.AnnotationEntity;
 import io.plumbline.annotation.reviewer.Caller;
 import io.plumbline.common.api.ProtoJson;
 import io.plumbline.proto.annotation.v1.ReviewItem;
+import io.plumbline.proto.annotation.v1.Annotation;
+import io.plumbline.proto.judge.v1.Evaluation;
+import io.plumbline.proto.judge.v1.RecordSnapshot;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -30,6 +33,19 @@ public class ItemViews {
      */
     public Uni<ReviewItem> view(ItemEntity item, Caller caller, boolean withSnapshot, List<FeedbackEntity> feedback,
             boolean assignedToMe) {
+        return EvaluationEntity.<EvaluationEntity>findById(item.evaluationId)
+                .chain(e -> (item.annotationId == null ? Uni.createFrom().<AnnotationEntity>nullItem()
+                        : AnnotationEntity.<AnnotationEntity>findById(item.annotationId))
+                        .map(annotation -> build(item, caller, feedback, assignedToMe, e.toEvaluation(),
+                                withSnapshot ? e.toSnapshot() : null, annotation == null ? null : annotation.toProto())));
+    }
+
+    /**
+     * The item as {@code caller} may see it, from what the caller's transaction holds: its feedback, whether the caller
+     * holds an assignment, the evaluation, the snapshot (null: left out) and the annotation (null: none).
+     */
+    public static ReviewItem build(ItemEntity item, Caller caller, List<FeedbackEntity> feedback, boolean assignedToMe,
+            Evaluation evaluation, RecordSnapshot snapshot, Annotation annotation) {
         var b = ReviewItem.newBuilder()
                 .setId(item.id.toString())
                 .setProjectId(item.projectId)
@@ -41,27 +57,19 @@ public class ItemViews {
                 .setReviewCount(item.reviewCount)
                 .setOpenAssignments(item.openAssignments)
                 .setAssignedToMe(assignedToMe)
-                .setCreateTime(ProtoJson.timestamp(item.createdAt));
+                .setCreateTime(ProtoJson.timestamp(item.createdAt))
+                .setEvaluation(evaluation);
         if (item.resolvedAt != null) {
             b.setResolveTime(ProtoJson.timestamp(item.resolvedAt));
         }
+        if (snapshot != null) {
+            b.setSnapshot(snapshot);
+        }
+        if (annotation != null) {
+            b.setAnnotationId(annotation.getId()).setResolvedValue(annotation.getExpectedValue());
+        }
         showFeedback(b, item, caller, feedback);
-        return EvaluationEntity.<EvaluationEntity>findById(item.evaluationId)
-                .invoke(e -> {
-                    b.setEvaluation(e.toEvaluation());
-                    if (withSnapshot) {
-                        b.setSnapshot(e.toSnapshot());
-                    }
-                })
-                .chain(() -> item.annotationId == null ? Uni.createFrom().nullItem()
-                        : AnnotationEntity.<AnnotationEntity>findById(item.annotationId))
-                .map(annotation -> {
-                    if (annotation != null) {
-                        b.setAnnotationId(annotation.id.toString())
-                                .setResolvedValue(annotation.toProto().getExpectedValue());
-                    }
-                    return b.build();
-                });
+        return b.build();
     }
 
     private static void showFeedback(ReviewItem.Builder b, ItemEntity item, Caller caller, List<FeedbackEntity> feedback) {

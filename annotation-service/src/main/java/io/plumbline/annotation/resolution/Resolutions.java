@@ -1,5 +1,6 @@
 package io.plumbline.annotation.resolution;
 
+import io.plumbline.annotation.Ids;
 import io.plumbline.annotation.event.AnnotationEvents;
 import io.plumbline.annotation.feedback.FeedbackEntity;
 import io.plumbline.annotation.feedback.FeedbackRules;
@@ -69,6 +70,69 @@ public class Resolutions {
         };
     }
 
+    /**
+     * What {@link #decide} made of an item's reviews: the annotation row and its event when they resolved it (both
+     * null otherwise), for a caller that writes them itself.
+     */
+    public record Decision(AnnotationEntity row, Annotation annotation, AnnotationEvent event) {
+
+        public boolean resolved() {
+            return row != null;
+        }
+    }
+
+    /**
+     * {@link #settle} without the session: applies the rule to the item's current feedback (item locked) and sets its
+     * status; when it resolves, the item is marked resolved and the annotation row and event to write are returned.
+     */
+    public static Decision decide(ItemEntity item, Evaluation evaluation, List<FeedbackEntity> feedback,
+            ResolutionSettings settings) {
+        if (item.resolved()) {
+            return new Decision(null, null, null);
+        }
+        List<Resolver.Vote> votes = feedback.stream().sorted(Comparator.comparing(f -> f.createdAt))
+                .map(f -> new Resolver.Vote(f.reviewerId, f.value())).toList();
+        switch (Resolver.decide(settings, votes)) {
+            case Resolver.Pending p -> item.status = ReviewItem.Status.STATUS_OPEN.name();
+            case Resolver.NeedsAdjudication n -> item.status = ReviewItem.Status.STATUS_AWAITING_ADJUDICATION.name();
+            case Resolver.Resolved r -> {
+                OffsetDateTime now = ProtoJson.now();
+                UUID eventId = AnnotationEvents.newEventId();
+                UUID annotationId = Ids.newId();
+                Annotation annotation = resolved(annotationId, item, evaluation, feedback, settings, r.value(), now,
+                        eventId);
+                AnnotationEntity row = newRow(item, evaluation, annotationId, now);
+                fill(row, annotation, now, eventId);
+                markResolved(item, annotationId, now);
+                return new Decision(row, annotation, AnnotationEvents.event(eventId, annotation,
+                        AnnotationEvent.Type.TYPE_RESOLVED, null));
+            }
+        }
+        return new Decision(null, null, null);
+    }
+
+    /** A new annotation row of the item (its content is set by {@link #fill}). */
+    public static AnnotationEntity newRow(ItemEntity item, Evaluation evaluation, UUID id, OffsetDateTime resolvedAt) {
+        AnnotationEntity row = new AnnotationEntity();
+        row.id = id;
+        row.projectId = item.projectId;
+        row.itemId = item.id;
+        row.queueId = item.queueId;
+        row.evaluationId = item.evaluationId;
+        row.metricId = item.metricId;
+        row.metricVersion = evaluation.getMetricVersion().getVersion();
+        row.recordId = item.recordId;
+        row.resolvedAt = resolvedAt;
+        return row;
+    }
+
+    /** The item as resolved by annotation {@code annotationId}. */
+    public static void markResolved(ItemEntity item, UUID annotationId, OffsetDateTime now) {
+        item.status = ReviewItem.Status.STATUS_RESOLVED.name();
+        item.resolvedAt = now;
+        item.annotationId = annotationId;
+    }
+
     /** An admin resolves an item awaiting adjudication, or overrides a resolution (superseding its event). */
     public Uni<ItemEntity> adjudicate(Caller caller, AdjudicateRequest request) {
         caller.requireAdmin("adjudicating");
@@ -109,23 +173,12 @@ public class Resolutions {
             ResolutionSettings settings, MetricValue value, Adjudication adjudication) {
         OffsetDateTime now = ProtoJson.now();
         UUID eventId = AnnotationEvents.newEventId();
-        UUID annotationId = UUID.randomUUID();
+        UUID annotationId = Ids.newId();
         Annotation annotation = annotation(annotationId, item, evaluation, feedback, settings, value, adjudication,
                 1, now, now, eventId);
-        AnnotationEntity row = new AnnotationEntity();
-        row.id = annotationId;
-        row.projectId = item.projectId;
-        row.itemId = item.id;
-        row.queueId = item.queueId;
-        row.evaluationId = item.evaluationId;
-        row.metricId = item.metricId;
-        row.metricVersion = evaluation.getMetricVersion().getVersion();
-        row.recordId = item.recordId;
-        row.resolvedAt = now;
+        AnnotationEntity row = newRow(item, evaluation, annotationId, now);
         fill(row, annotation, now, eventId);
-        item.status = ReviewItem.Status.STATUS_RESOLVED.name();
-        item.resolvedAt = now;
-        item.annotationId = annotationId;
+        markResolved(item, annotationId, now);
         return row.persist()
                 .call(() -> events.emit(eventId, annotation, AnnotationEvent.Type.TYPE_RESOLVED, null))
                 .replaceWith(item);
