@@ -1,5 +1,6 @@
 package io.plumbline.annotation.queue;
 
+import io.plumbline.annotation.Ids;
 import io.plumbline.annotation.intake.EvaluationEntity;
 import io.plumbline.annotation.resolution.ResolutionSettingsService;
 import io.plumbline.common.api.ProtoJson;
@@ -91,7 +92,7 @@ public class QueueFilling {
             String addedBy, String stratum) {
         return settings.inForce(queue, evaluation.metricId).chain(s -> {
             ItemEntity item = new ItemEntity();
-            item.id = UUID.randomUUID();
+            item.id = Ids.newId();
             item.projectId = evaluation.projectId;
             item.queueId = queue.id;
             item.evaluationId = evaluation.id;
@@ -116,7 +117,7 @@ public class QueueFilling {
                     String name = (metricName.isEmpty() ? metricId : metricName) + " (default)";
                     return QueueEntity.count("projectId = ?1 and name = ?2", projectId, name).chain(taken -> {
                         QueueEntity queue = new QueueEntity();
-                        queue.id = UUID.randomUUID();
+                        queue.id = Ids.newId();
                         queue.projectId = projectId;
                         queue.name = taken > 0 ? name + " " + metricId : name;
                         queue.description = "Every metric's own queue, created with its first evaluation";

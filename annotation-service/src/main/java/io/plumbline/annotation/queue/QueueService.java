@@ -1,5 +1,6 @@
 package io.plumbline.annotation.queue;
 
+import io.plumbline.annotation.Ids;
 import io.plumbline.annotation.resolution.ResolutionSettingsService;
 import io.plumbline.annotation.reviewer.Caller;
 import io.plumbline.common.api.ProtoJson;
@@ -72,7 +73,7 @@ public class QueueService {
                 r.getResolution(), r.hasResolution(), v);
         v.throwIfAny();
         QueueEntity q = new QueueEntity();
-        q.id = UUID.randomUUID();
+        q.id = Ids.newId();
         q.projectId = r.getProjectId();
         q.name = r.getName();
         q.description = r.getDescription();

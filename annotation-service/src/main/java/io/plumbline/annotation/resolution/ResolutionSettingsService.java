@@ -1,5 +1,6 @@
 package io.plumbline.annotation.resolution;
 
+import io.plumbline.annotation.Ids;
 import io.plumbline.annotation.feedback.FeedbackEntity;
 import io.plumbline.annotation.queue.AssignmentEntity;
 import io.plumbline.annotation.queue.ItemCounters;
@@ -77,7 +78,7 @@ public class ResolutionSettingsService {
                     ResolutionConfigEntity row = existing;
                     if (row == null) {
                         row = new ResolutionConfigEntity();
-                        row.id = UUID.randomUUID();
+                        row.id = Ids.newId();
                         row.projectId = request.getProjectId();
                         row.metricId = request.getMetricId();
                     }
