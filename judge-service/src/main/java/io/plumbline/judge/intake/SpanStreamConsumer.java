@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -19,13 +20,14 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Reads {@code otlp_spans}: each record is an OTLP {@code ExportTraceServiceRequest} as the Collector's Kafka exporter
- * writes it, {@code otlp_proto} or {@code otlp_json} (told apart per record by a {@code content-type} header when
- * present, else by its first byte). Every span is normalized and the record's spans go to the
- * {@link NormalizedSpanHandler}. A record that cannot be decoded, or holds a span with invalid ids, fails: the
- * connector's dead-letter strategy sends it to {@code otlp_spans.dlq} with the reason in its {@code dead-letter-reason}
- * header, and consumption goes on. Decoding and normalizing are CPU work without I/O, done on the connector's event
- * loop.
+ * Reads {@code otlp_spans} a poll at a time (the channel's batch mode): each record is an OTLP
+ * {@code ExportTraceServiceRequest} as the Collector's Kafka exporter writes it, {@code otlp_proto} or
+ * {@code otlp_json} (told apart per record by a {@code content-type} header when present, else by its first byte).
+ * Every span is normalized and the spans of the whole poll go to the {@link NormalizedSpanHandler} at once (one
+ * database transaction for the poll instead of one per record). A record that cannot be decoded, or holds a span with
+ * invalid ids, goes to {@code otlp_spans.dlq} with the reason in its {@code dead-letter-reason} header
+ * ({@link SpanDeadLetters}), and the rest of the poll goes on. The offsets of the poll are committed once both are
+ * done. Decoding and normalizing are CPU work without I/O, done on the connector's event loop.
  */
 @ApplicationScoped
 public class SpanStreamConsumer {
@@ -36,30 +38,38 @@ public class SpanStreamConsumer {
     private final SpanNormalizer normalizer;
     private final NormalizedSpanHandler handler;
     private final IntakeMetrics metrics;
+    private final SpanDeadLetters deadLetters;
 
-    SpanStreamConsumer(SpanNormalizer normalizer, NormalizedSpanHandler handler, IntakeMetrics metrics) {
+    SpanStreamConsumer(SpanNormalizer normalizer, NormalizedSpanHandler handler, IntakeMetrics metrics,
+            SpanDeadLetters deadLetters) {
         this.normalizer = normalizer;
         this.handler = handler;
         this.metrics = metrics;
+        this.deadLetters = deadLetters;
     }
 
     @Incoming(IntakeChannels.SPANS_IN)
-    public Uni<Void> consume(ConsumerRecord<byte[], byte[]> record) {
-        List<NormalizedSpan> spans;
-        try {
-            spans = normalize(record);
-        } catch (UndecodableSpansException e) {
-            metrics.recordDeadLettered(e instanceof InvalidSpanException ? "invalid_span" : "undecodable");
-            LOG.warnf("otlp_spans record %d@%d goes to the dead-letter topic: %s", record.partition(), record.offset(),
-                    e.getMessage());
-            return Uni.createFrom().failure(e);
-        } catch (RuntimeException e) {
-            metrics.recordDeadLettered("unprocessable");
-            LOG.errorf(e, "otlp_spans record %d@%d could not be normalized; it goes to the dead-letter topic",
-                    record.partition(), record.offset());
-            return Uni.createFrom().failure(new UndecodableSpansException("unprocessable: " + e, e));
+    public Uni<Void> consume(ConsumerRecords<byte[], byte[]> records) {
+        List<NormalizedSpan> spans = new ArrayList<>();
+        List<Uni<Void>> deadLettered = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            try {
+                spans.addAll(normalize(record));
+            } catch (UndecodableSpansException e) {
+                metrics.recordDeadLettered(e instanceof InvalidSpanException ? "invalid_span" : "undecodable");
+                LOG.warnf("otlp_spans record %d@%d goes to the dead-letter topic: %s", record.partition(), record.offset(),
+                        e.getMessage());
+                deadLettered.add(deadLetters.send(record, e));
+            } catch (RuntimeException e) {
+                metrics.recordDeadLettered("unprocessable");
+                LOG.errorf(e, "otlp_spans record %d@%d could not be normalized; it goes to the dead-letter topic",
+                        record.partition(), record.offset());
+                deadLettered.add(deadLetters.send(record, new UndecodableSpansException("unprocessable: " + e, e)));
+            }
         }
-        return handler.handle(spans);
+        Uni<Void> set = deadLettered.isEmpty() ? Uni.createFrom().voidItem()
+                : Uni.join().all(deadLettered).andFailFast().replaceWithVoid();
+        return set.chain(() -> handler.handle(spans));
     }
 
     List<NormalizedSpan> normalize(ConsumerRecord<byte[], byte[]> record) {

@@ -34,6 +34,7 @@ import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -49,7 +50,7 @@ import org.junit.jupiter.api.Test;
  * -Dsurefire.failIfNoSpecifiedTests=false} (defaults {@code -Dbench.spans=200000 -Dbench.evaluations=9000 -Dbench.rounds=3}).
  *
  * <p>Both read a topic of their own, pre-filled with realistic OTLP records (one trace of 10 GenAI spans of ~1 KB per
- * record, as the receivers and the Collector write them), through {@link SpanStreamConsumer#consume} one record at a
+ * record, as the receivers and the Collector write them), through {@link SpanStreamConsumer#consume} a poll at a
  * time, exactly as the {@code otlp_spans} channel calls it (the channel itself reads {@code otlp_spans}; a topic of
  * its own keeps the measurement free of it).
  * <ol>
@@ -200,19 +201,20 @@ class StreamBenchmark {
                 "telemetry.sdk.language", "python", "plumbline.project", project), spans);
     }
 
-    /** Reads every record of the topic (a fresh group): only polling, or handing each to the intake like the channel. */
+    /** Reads every record of the topic (a fresh group): only polling, or handing each poll to the intake like the channel. */
     private Void read(String topic, int records, boolean intake) {
         try (var kafka = new KafkaConsumer<byte[], byte[]>(consumerProperties("bench-" + UUID.randomUUID()))) {
             kafka.subscribe(List.of(topic));
             int seen = 0;
             long bytes = 0;
             while (seen < records) {
-                for (ConsumerRecord<byte[], byte[]> record : kafka.poll(Duration.ofMillis(200))) {
+                ConsumerRecords<byte[], byte[]> polled = kafka.poll(Duration.ofMillis(200));
+                for (ConsumerRecord<byte[], byte[]> record : polled) {
                     seen++;
                     bytes += record.value().length;
-                    if (intake) {
-                        consumer.consume(record).await().atMost(Duration.ofMinutes(2));
-                    }
+                }
+                if (intake && !polled.isEmpty()) {
+                    consumer.consume(polled).await().atMost(Duration.ofMinutes(2));
                 }
             }
             if (bytes == 0) {
