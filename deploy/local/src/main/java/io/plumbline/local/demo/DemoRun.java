@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -91,6 +92,8 @@ public final class DemoRun {
     static final List<String> ALIGNED_METRICS = List.of("answer_correctness", "groundedness", "wrong_tool_calls");
     static final Set<String> PERCENT_METRICS = Set.of("groundedness", "goal_completion");
     static final int DISAGREEMENT_THRESHOLD = 10;
+    /** Forks need names of their own: a built-in's name is taken in every project. */
+    static final String METRIC_PREFIX = "northwind_";
 
     /** Where the services listen and how to call them. */
     public record Endpoints(String host, int registryPort, int judgePort, int annotationPort, int alignmentPort,
@@ -204,16 +207,16 @@ public final class DemoRun {
             page = response.getNextPageToken();
         } while (!page.isEmpty());
         for (String name : DemoStandIn.TEMPLATE_MARKERS.keySet()) {
-            Metric metric = existing.get(name);
+            Metric metric = existing.get(METRIC_PREFIX + name);
             if (metric == null) {
                 Metric builtin = builtins.get(name);
                 if (builtin == null) {
                     throw new IllegalStateException("The registry has no built-in metric " + name);
                 }
                 metric = registry.forkMetric(ForkMetricRequest.newBuilder().setProjectId(PROJECT)
-                        .setSourceMetricId(builtin.getId()).setName(name).setAuthor(DEMO)
+                        .setSourceMetricId(builtin.getId()).setName(METRIC_PREFIX + name).setAuthor(DEMO)
                         .setChangeNote("Forked for the Northwind demo").build()).getMetric();
-                out.println("  demo: forked built-in " + name + " into project " + PROJECT);
+                out.println("  demo: forked built-in " + name + " into project " + PROJECT + " as " + metric.getName());
             }
             ModelConfig model = ModelConfig.newBuilder().setProvider(models.provider()).setModel(models.judgeModel())
                     .setTemperature(0.0).build();
@@ -361,16 +364,24 @@ public final class DemoRun {
 
     // ------------------------------------------------------------------------------------------------ labels
 
-    /** The dataset's labels as the annotation-service's JSONL import: a second opinion before the principal's label. */
-    public static String labelFile(DemoDataset dataset, DemoIds ids) {
+    /**
+     * The dataset's labels as the annotation-service's JSONL import: a second opinion before the principal's label.
+     * {@code metricRef} gives the {@code metric} column of a dataset metric (the import resolves metric ids). A second
+     * opinion that disagrees with the judge without a critique is left out: the annotation-service requires a critique
+     * for every incorrect verdict (7 rows of the dataset).
+     */
+    public static String labelFile(DemoDataset dataset, DemoIds ids, Function<String, String> metricRef) {
         StringBuilder second = new StringBuilder();
         StringBuilder principal = new StringBuilder();
         for (Map.Entry<Interaction, Label> entry : dataset.labels()) {
             Interaction interaction = entry.getKey();
             Label label = entry.getValue();
+            if (label.disagrees() && label.critique() == null) {
+                continue;
+            }
             ObjectNode row = JSON.createObjectNode();
             row.put("record_id", recordId(ids, interaction, label.metric()));
-            row.put("metric", label.metric());
+            row.put("metric", metricRef.apply(label.metric()));
             row.put("reviewer", label.reviewer());
             row.set("value", label.value());
             if (label.critique() != null) {
@@ -395,19 +406,24 @@ public final class DemoRun {
 
     /**
      * Imports the labels; rows whose evaluation has not reached the annotation-service yet are refused, so the import
-     * is repeated (what is already stored is "unchanged") until nothing more is taken. Returns {taken, refused}.
+     * is repeated (what is already stored is "unchanged") until every row is taken, or three imports in a row took
+     * nothing more. Returns {taken, refused}.
      */
     private long[] importLabels() {
-        String file = labelFile(dataset, ids);
+        String file = labelFile(dataset, ids, name -> metrics.get(name).getId());
         long rows = file.lines().count();
-        ImportLabelsResponse response = null;
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        ImportLabelsResponse response;
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        long previous = -1;
+        int unchanged = 0;
         while (true) {
             response = annotations.importLabels(ImportLabelsRequest.newBuilder().setProjectId(PROJECT)
                     .setFormat(LabelFormat.LABEL_FORMAT_JSONL).setContent(ByteString.copyFrom(file, StandardCharsets.UTF_8))
                     .build());
             labelsImported = rows - response.getRejected();
-            if (response.getRejected() == 0 || System.nanoTime() > deadline) {
+            unchanged = response.getRejected() == previous ? unchanged + 1 : 0;
+            previous = response.getRejected();
+            if (response.getRejected() == 0 || unchanged >= 3 || System.nanoTime() > deadline) {
                 break;
             }
             pause(Duration.ofSeconds(5));
@@ -425,37 +441,38 @@ public final class DemoRun {
 
     private Map<String, AlignmentRun> align() {
         alignmentState = "waiting for the alignment-service to count the disagreements";
+        List<String> eligible = new ArrayList<>();
         for (String name : ALIGNED_METRICS) {
             Metric metric = metrics.get(name);
-            awaitTrue("the alignment-service to see the disagreements of " + name, Duration.ofMinutes(3),
-                    () -> alignment.getTriggerStatus(GetTriggerStatusRequest.newBuilder().setProjectId(PROJECT)
-                            .setMetricId(metric.getId()).build()).getDisagreementsSinceCurrentVersion()
-                            >= DISAGREEMENT_THRESHOLD);
-            if (standIn != null) {
-                standIn.teach(name, disagreements(metric));
+            try {
+                awaitTrue("the alignment-service to see " + DISAGREEMENT_THRESHOLD + " disagreements of " + name
+                        + " on its published version", Duration.ofMinutes(2),
+                        () -> alignment.getTriggerStatus(GetTriggerStatusRequest.newBuilder().setProjectId(PROJECT)
+                                .setMetricId(metric.getId()).build()).getDisagreementsSinceCurrentVersion()
+                                >= DISAGREEMENT_THRESHOLD);
+            } catch (IllegalStateException e) {
+                // A second demo run judges with the aligned version: it may disagree too little to need another run.
+                out.println("  demo: no alignment run for " + name + ": fewer than " + DISAGREEMENT_THRESHOLD
+                        + " disagreements on its published version");
+                continue;
             }
+            if (standIn != null) {
+                standIn.teach(name, metric.getName(), disagreements(metric));
+            }
+            eligible.add(name);
         }
         Map<String, String> previousRuns = new LinkedHashMap<>();
-        for (String name : ALIGNED_METRICS) {
-            Metric metric = registry.getMetric(GetMetricRequest.newBuilder().setProjectId(PROJECT)
-                    .setMetricId(metrics.get(name).getId()).build());
-            previousRuns.put(name, lastRunId(metric.getId()));
-            metric = registry.updateMetric(UpdateMetricRequest.newBuilder().setProjectId(PROJECT)
-                    .setMetricId(metric.getId()).setExpectedRevision(metric.getRevision())
-                    .setDescription(metric.getDescription()).setJudgeModel(metric.getJudgeModel())
-                    .addAllBindings(metric.getBindingsList())
-                    .setAlignmentPolicy(AlignmentPolicy.newBuilder().setMode(AlignmentPolicy.Mode.MODE_AUTO_PUBLISH)
-                            .setDisagreementThreshold(DISAGREEMENT_THRESHOLD).setMinLiftPoints(5)
-                            .setDeltaThreshold(PERCENT_METRICS.contains(name) ? 10 : 0))
-                    .setActor(DEMO).build());
-            metrics.put(name, metric);
+        for (String name : eligible) {
+            previousRuns.put(name, lastRunId(metrics.get(name).getId()));
+            // A short cooldown so that a second demo run may start runs again; the default is restored below.
+            setPolicy(name, com.google.protobuf.Duration.newBuilder().setSeconds(60).build());
         }
         alignmentState = "policy set to auto-publish; waiting for the runs to start";
         Map<String, AlignmentRun> runs = new LinkedHashMap<>();
         long deadline = System.nanoTime() + judgingTimeout.plusMinutes(5).toNanos();
-        while (System.nanoTime() < deadline) {
+        while (!eligible.isEmpty() && System.nanoTime() < deadline) {
             List<String> states = new ArrayList<>();
-            for (String name : ALIGNED_METRICS) {
+            for (String name : eligible) {
                 AlignmentRun run = latestRun(metrics.get(name).getId());
                 if (run != null && !run.getId().equals(previousRuns.get(name))) {
                     runs.put(name, run);
@@ -465,13 +482,35 @@ public final class DemoRun {
                 }
             }
             alignmentState = String.join("; ", states);
-            if (runs.size() == ALIGNED_METRICS.size() && runs.values().stream().allMatch(DemoRun::decided)) {
-                return runs;
+            if (runs.size() == eligible.size() && runs.values().stream().allMatch(DemoRun::decided)) {
+                break;
             }
             pause(Duration.ofSeconds(2));
         }
-        out.println("  demo: the alignment runs did not end in time: " + alignmentState);
+        if (runs.size() < eligible.size() || !runs.values().stream().allMatch(DemoRun::decided)) {
+            out.println("  demo: the alignment runs did not end in time: " + alignmentState);
+        }
+        for (String name : eligible) {
+            setPolicy(name, null);
+        }
         return runs;
+    }
+
+    /** Auto-publish: a run after 10 disagreements, published when it lifts agreement by 5 points or more. */
+    private void setPolicy(String name, com.google.protobuf.Duration cooldown) {
+        Metric metric = registry.getMetric(GetMetricRequest.newBuilder().setProjectId(PROJECT)
+                .setMetricId(metrics.get(name).getId()).build());
+        AlignmentPolicy.Builder policy = AlignmentPolicy.newBuilder().setMode(AlignmentPolicy.Mode.MODE_AUTO_PUBLISH)
+                .setDisagreementThreshold(DISAGREEMENT_THRESHOLD).setMinLiftPoints(5)
+                .setDeltaThreshold(PERCENT_METRICS.contains(name) ? 10 : 0);
+        if (cooldown != null) {
+            policy.setCooldown(cooldown);
+        }
+        metric = registry.updateMetric(UpdateMetricRequest.newBuilder().setProjectId(PROJECT)
+                .setMetricId(metric.getId()).setExpectedRevision(metric.getRevision())
+                .setDescription(metric.getDescription()).setJudgeModel(metric.getJudgeModel())
+                .addAllBindings(metric.getBindingsList()).setAlignmentPolicy(policy).setActor(DEMO).build());
+        metrics.put(name, metric);
     }
 
     /** Annotation id to the dataset interaction, for every disagreement of {@code metric}. */
@@ -551,7 +590,7 @@ public final class DemoRun {
             } catch (InterruptedException e) {
                 return;
             }
-            if (stage.equals("judging")) {
+            if (stage.equals("judging") || stage.equals("streaming spans")) {
                 try {
                     evaluationsSeen = evaluationsStored();
                 } catch (StatusRuntimeException ignored) {

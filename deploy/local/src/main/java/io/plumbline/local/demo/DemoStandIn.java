@@ -78,6 +78,10 @@ public final class DemoStandIn {
             "unsafe_reassurance", "Running a stove or heater inside a tent or a barely open vestibule is unsafe, whatever "
                     + "precautions the answer lists.");
 
+    /** Headings the judge-service renders {{guidelines}} and {{examples}} with (its PromptRenderer). */
+    static final List<String> RENDERED_SECTIONS = List.of("Guidelines (they take precedence over your own judgment):",
+            "Worked examples, judged by domain experts:");
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LlmStandIn llm;
@@ -96,7 +100,7 @@ public final class DemoStandIn {
     private final Set<Reply> registered = ConcurrentHashMap.newKeySet();
 
     /** A metric's reflection answers once its disagreements are known. */
-    record Taught(String metric, Set<String> annotationIds, Map<String, String> guidelineByFailureMode, Reply guidelines,
+    record Taught(String metric, String metricName, Set<String> annotationIds, Map<String, String> guidelineByFailureMode, Reply guidelines,
             Reply examples) {
     }
 
@@ -143,10 +147,11 @@ public final class DemoStandIn {
     }
 
     /**
-     * The reflection answers for {@code metric}: its disagreements (annotation id to the interaction behind it) give
+     * The reflection answers for {@code metric} (a dataset metric, judged in the demo project as {@code metricName}): its
+     * disagreements (annotation id to the interaction behind it) give
      * one guideline per blind spot found among them, naming those annotations, and up to three examples.
      */
-    public void teach(String metric, Map<String, String> disagreementInteractions) {
+    public void teach(String metric, String metricName, Map<String, String> disagreementInteractions) {
         Map<String, List<String>> sources = new LinkedHashMap<>();
         for (Map.Entry<String, String> disagreement : disagreementInteractions.entrySet()) {
             Interaction interaction = byId.get(disagreement.getValue());
@@ -168,7 +173,7 @@ public final class DemoStandIn {
         }
         ObjectNode exampleAnswer = JSON.createObjectNode();
         examples.forEach(exampleAnswer.putArray("example_ids")::add);
-        Taught lesson = new Taught(metric, Set.copyOf(disagreementInteractions.keySet()), Map.copyOf(byMode),
+        Taught lesson = new Taught(metric, metricName, Set.copyOf(disagreementInteractions.keySet()), Map.copyOf(byMode),
                 Reply.json(guidelines.toString()), Reply.json(exampleAnswer.toString()));
         taught.add(lesson);
         register(lesson.guidelines());
@@ -217,8 +222,18 @@ public final class DemoStandIn {
         return judged.getOrDefault(key, defaults.get(metric));
     }
 
-    /** The interaction whose answer the prompt judges: of those it contains, the one that comes last (a session's end). */
-    private Interaction judgedInteraction(String text) {
+    /**
+     * The interaction whose answer the prompt judges: of those its record part contains, the one that comes last (a
+     * session's end). The guidelines and worked examples a version adds come after the record and quote other answers.
+     */
+    private Interaction judgedInteraction(String prompt) {
+        String text = prompt;
+        for (String section : RENDERED_SECTIONS) {
+            int at = text.indexOf(section);
+            if (at >= 0) {
+                text = text.substring(0, at);
+            }
+        }
         Interaction found = null;
         int at = -1;
         for (Interaction interaction : interactions) {
@@ -235,7 +250,7 @@ public final class DemoStandIn {
         String text = request.messagesText();
         for (Taught lesson : taught) {
             // The alignment-service's reflection prompts name the metric's name (GuidelineDistiller).
-            if (text.contains("Metric: " + lesson.metric() + "\n") || lesson.annotationIds().stream().anyMatch(text::contains)) {
+            if (text.contains("Metric: " + lesson.metricName() + "\n") || lesson.annotationIds().stream().anyMatch(text::contains)) {
                 return text.contains("few-shot examples") ? lesson.examples() : lesson.guidelines();
             }
         }

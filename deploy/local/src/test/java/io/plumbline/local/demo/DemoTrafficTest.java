@@ -171,7 +171,7 @@ class DemoTrafficTest {
 
     @Test
     void theLabelFileNamesTheRecordsTheTrafficProduces() throws Exception {
-        String file = DemoRun.labelFile(dataset, ids);
+        String file = DemoRun.labelFile(dataset, ids, name -> DemoRun.METRIC_PREFIX + name);
         List<JsonNode> rows = new ArrayList<>();
         for (String line : file.split("\n")) {
             rows.add(JSON.readTree(line));
@@ -187,7 +187,7 @@ class DemoTrafficTest {
         }
         for (JsonNode row : rows) {
             String record = row.path("record_id").asText();
-            String metric = row.path("metric").asText();
+            String metric = row.path("metric").asText().replace(DemoRun.METRIC_PREFIX, "");
             assertTrue(byRecord.containsKey(record), "unknown record " + record);
             switch (metric) {
                 case "goal_completion", "wrong_tool_calls" -> assertTrue(record.matches("[0-9a-f]{32}"), record);
