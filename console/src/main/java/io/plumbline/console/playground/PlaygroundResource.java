@@ -15,8 +15,12 @@ import io.plumbline.proto.judge.v1.EvaluateResult;
 import io.plumbline.proto.judge.v1.JudgeGrpc;
 import io.plumbline.proto.judge.v1.RecordContext;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
+import io.plumbline.proto.registry.v1.GetMetricRequest;
 import io.plumbline.proto.registry.v1.GetPublishedVersionRequest;
+import io.plumbline.proto.registry.v1.GetVersionRequest;
+import io.plumbline.proto.registry.v1.Metric;
 import io.plumbline.proto.registry.v1.MetricRegistryGrpc;
+import io.plumbline.proto.registry.v1.MetricVersion;
 import io.plumbline.proto.registry.v1.VersionContent;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.qute.CheckedTemplate;
@@ -55,6 +59,11 @@ public class PlaygroundResource {
             return s == null ? "" : s;
         }
 
+        /** What was typed, with the line ends browsers send from a textarea (CR LF) made the prompts' own (LF). */
+        public String text(String s) {
+            return value(s).replace("\r\n", "\n");
+        }
+
         public boolean draft() {
             return "on".equals(useDraft);
         }
@@ -90,25 +99,25 @@ public class PlaygroundResource {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response run(@BeanParam Form form) {
         var request = EvaluateRequest.newBuilder().setProjectId(caller.project()).setStore(false);
+        int version;
         try {
-            if (form.draft()) {
-                request.setDraft(DraftMetric.newBuilder().setBaseMetricId(form.value(form.metric))
-                        .setContent(VersionContent.newBuilder().setPromptTemplate(form.value(form.prompt))));
-            } else {
-                int version = form.value(form.version).isBlank() ? 0 : Integer.parseInt(form.version.strip());
-                request.setMetricVersion(MetricVersionRef.newBuilder().setMetricId(form.value(form.metric))
-                        .setVersion(version));
-            }
+            version = form.value(form.version).isBlank() ? 0 : Integer.parseInt(form.version.strip());
         } catch (NumberFormatException e) {
             return refused(form, "Not accepted: the version is a whole number (or empty for the published one).");
         }
         RecordSnapshot snapshot = RecordSnapshot.newBuilder()
                 .setRecord(RecordRef.newBuilder().setProjectId(caller.project()).setLevel(Level.LEVEL_SPAN)
                         .setRecordId("playground-" + UUID.randomUUID()))
-                .setInput(form.value(form.input)).setOutput(form.value(form.output))
-                .setContext(RecordContext.newBuilder().setText(form.value(form.context))).build();
+                .setInput(form.text(form.input)).setOutput(form.text(form.output))
+                .setContext(RecordContext.newBuilder().setText(form.text(form.context))).build();
         request.addItems(EvaluateItem.newBuilder().setKey("playground").setSnapshot(snapshot));
         try {
+            if (form.draft()) {
+                draft(request, form, version);
+            } else {
+                request.setMetricVersion(MetricVersionRef.newBuilder().setMetricId(form.value(form.metric))
+                        .setVersion(version));
+            }
             EvaluateResult result = judge.evaluate(request.build()).getResults(0);
             if (result.hasError()) {
                 return refused(form, result.getError().getCode() + ": " + result.getError().getMessage());
@@ -118,6 +127,26 @@ public class PlaygroundResource {
         } catch (StatusRuntimeException e) {
             return refused(form, ServiceError.of(e).message());
         }
+    }
+
+    /**
+     * The draft is the chosen version (the published one when none is given) with the prompt of the form: its
+     * guidelines, examples, output type and judge model come along, so only the prompt differs from what is stored.
+     */
+    private void draft(EvaluateRequest.Builder request, Form form, int version) {
+        String project = caller.project();
+        Metric metric = registry.getMetric(GetMetricRequest.newBuilder().setProjectId(project)
+                .setMetricId(form.value(form.metric)).build());
+        MetricVersion base = version == 0
+                ? registry.getPublishedVersion(GetPublishedVersionRequest.newBuilder().setProjectId(project)
+                        .setMetricId(metric.getId()).build()).getVersion()
+                : registry.getVersion(GetVersionRequest.newBuilder().setProjectId(project).setMetricId(metric.getId())
+                        .setVersion(version).build());
+        request.setJudgeModel(metric.getJudgeModel()).setDraft(DraftMetric.newBuilder()
+                .setName(metric.getName() + " (draft of v" + base.getVersion() + ")")
+                .setOutputType(metric.getOutputType())
+                .setContent(VersionContent.newBuilder().setPromptTemplate(form.text(form.prompt))
+                        .addAllGuidelines(base.getGuidelinesList()).addAllExamples(base.getExamplesList())));
     }
 
     private Response refused(Form form, String error) {
