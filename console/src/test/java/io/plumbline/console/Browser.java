@@ -92,6 +92,12 @@ public final class Browser implements AutoCloseable {
         }
     }
 
+    /** Keeps a screenshot of the page as {@code name} and audits its accessibility (see {@link Accessibility}). */
+    void audit(String name) {
+        screenshot(name);
+        Accessibility.audit(driver, name);
+    }
+
     @Override
     public void close() {
         driver.quit();

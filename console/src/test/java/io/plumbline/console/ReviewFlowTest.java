@@ -64,20 +64,21 @@ class ReviewFlowTest {
             browser.signIn("not-a-key");
             browser.awaitText("Sign in");
             assertFalse(browser.find("#sign-in-error").getText().isBlank());
+            browser.audit("sign-in-refused");
             browser.signIn("key-alice");
             browser.awaitText("Your review queues");
             assertTrue(browser.find("header .who").getText().contains("Alice Moreau"));
             assertTrue(browser.text().contains("answer_correctness"), browser.text());
             String row = browser.find("tr:has(a[href='/review/queues/" + queue.getId() + "/next'])").getText();
             assertTrue(row.contains("0 of 2 resolved"), row);
-            browser.screenshot("review-queues");
+            browser.audit("review-queues");
 
             browser.find("a[href='/review/queues/" + queue.getId() + "/next']").click();
             browser.awaitText("The judge said");
             assertTrue(browser.text().contains("answer_correctness v1"), browser.text());
             assertTrue(browser.text().contains("Conversation"), browser.text());
             assertTrue(browser.find("details.document summary").getText().contains("kb-returns"));
-            browser.screenshot("review-item");
+            browser.audit("review-item");
             boolean first = browser.text().contains("45 days ago");
 
             // X: the judge was wrong; 2: the second choice (false); E: write the critique; Ctrl+Enter: submit.
@@ -87,7 +88,7 @@ class ReviewFlowTest {
             browser.awaitText("Not accepted");
             assertFalse(browser.find("#critique-error").getText().isBlank(), "the service's reason is shown at the critique");
             assertTrue(browser.find("#verdict-incorrect").isSelected(), "the form keeps what was entered");
-            browser.screenshot("review-vague-critique-refused");
+            browser.audit("review-vague-critique-refused");
 
             String critique = first
                     ? "The answer promises a full refund after 45 days, but the returns policy allows refunds only "
@@ -103,7 +104,7 @@ class ReviewFlowTest {
             new Actions(browser.driver).sendKeys("c").perform();
             new Actions(browser.driver).keyDown(Keys.CONTROL).sendKeys(Keys.ENTER).keyUp(Keys.CONTROL).perform();
             browser.awaitText("Nothing left for you");
-            browser.screenshot("review-queue-done");
+            browser.audit("review-queue-done");
         }
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
