@@ -2,6 +2,7 @@ package io.plumbline.console;
 
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -10,6 +11,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
+import io.plumbline.proto.annotation.v1.AnnotationsGrpc;
+import io.plumbline.proto.annotation.v1.ImportLabelsRequest;
+import io.plumbline.proto.annotation.v1.LabelFormat;
 import io.plumbline.proto.common.v1.BooleanType;
 import io.plumbline.proto.common.v1.Level;
 import io.plumbline.proto.common.v1.MetricValue;
@@ -30,6 +34,7 @@ import io.plumbline.proto.registry.v1.Author;
 import io.plumbline.proto.registry.v1.ForkMetricRequest;
 import io.plumbline.proto.registry.v1.MetricRegistryGrpc;
 import io.plumbline.testing.KafkaBroker;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
@@ -69,11 +74,17 @@ final class Fixtures {
     /** An evaluation of version 1 of a boolean metric as the judge-service emits it, with the record it judged. */
     static EvaluationEvent evaluation(String metricId, String metricName, String question, String answer, String document,
                                       boolean judgeValue, String reasoning) {
+        return evaluation(metricId, metricName, 1, Instant.now(), question, answer, document, judgeValue, reasoning);
+    }
+
+    /** An evaluation of {@code version} of a boolean metric made at {@code when}, with the record it judged. */
+    static EvaluationEvent evaluation(String metricId, String metricName, int version, Instant when, String question,
+                                      String answer, String document, boolean judgeValue, String reasoning) {
         String traceId = UUID.randomUUID().toString().replace("-", "");
         String spanId = traceId.substring(0, 16);
         RecordRef record = RecordRef.newBuilder().setProjectId(ConsoleServices.PROJECT).setLevel(Level.LEVEL_SPAN)
                 .setRecordId(traceId + ":" + spanId).setTraceId(traceId).setSpanId(spanId).build();
-        Timestamp now = Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond()).build();
+        Timestamp now = Timestamp.newBuilder().setSeconds(when.getEpochSecond()).build();
         RecordSnapshot snapshot = RecordSnapshot.newBuilder().setRecord(record).setInput(question).setOutput(answer)
                 .setModel("gpt-4o-mini").setName("chat gpt-4o-mini")
                 .setContext(RecordContext.newBuilder().setSystemInstructions("You are Northwind's support assistant.")
@@ -84,7 +95,7 @@ final class Fixtures {
                 .setStartTime(now).setEndTime(now).setContentHash(UUID.randomUUID().toString()).build();
         Evaluation evaluation = Evaluation.newBuilder().setId(UUID.randomUUID().toString())
                 .setProjectId(ConsoleServices.PROJECT).setRecord(record)
-                .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(metricId).setVersion(1))
+                .setMetricVersion(MetricVersionRef.newBuilder().setMetricId(metricId).setVersion(version))
                 .setMetricName(metricName)
                 .setOutputType(OutputType.newBuilder().setBoolean(BooleanType.getDefaultInstance()))
                 .setValue(MetricValue.newBuilder().setBoolean(judgeValue)).setReasoning(reasoning)
@@ -132,6 +143,32 @@ final class Fixtures {
                     .until(() -> judge.evaluate(probe).getResultsCount() == 1);
         } finally {
             judgeChannel.shutdownNow();
+        }
+    }
+
+    /** One line of a JSONL label import: {@code reviewer}'s value (and critique, may be null) for {@code event}. */
+    static String label(EvaluationEvent event, String reviewer, boolean value, String critique) {
+        return "{\"evaluation_id\":\"" + event.getEvaluation().getId() + "\",\"metric\":\"" + event.getMetricId()
+                + "\",\"reviewer\":\"" + reviewer + "\",\"value\":" + value
+                + (critique == null ? "" : ",\"critique\":\"" + critique + "\"") + "}\n";
+    }
+
+    /**
+     * Imports JSONL labels through the annotation-service as an admin, once it has every evaluation they name (the
+     * evaluations arrive over Kafka); returns how many labels it took.
+     */
+    static long importLabels(String labels) {
+        ManagedChannel annotationsChannel = channel(ConsoleServices.ANNOTATIONS_PORT);
+        try {
+            var annotations = as("key-root", AnnotationsGrpc.newBlockingStub(annotationsChannel));
+            var imported = await().atMost(Duration.ofSeconds(60)).until(() -> annotations.importLabels(
+                    ImportLabelsRequest.newBuilder().setProjectId(ConsoleServices.PROJECT)
+                            .setFormat(LabelFormat.LABEL_FORMAT_JSONL)
+                            .setContent(ByteString.copyFrom(labels, StandardCharsets.UTF_8)).build()),
+                    r -> r.getRejected() == 0);
+            return imported.getImported() + imported.getUnchanged() + imported.getUpdated();
+        } finally {
+            annotationsChannel.shutdownNow();
         }
     }
 

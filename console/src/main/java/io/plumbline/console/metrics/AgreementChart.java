@@ -15,6 +15,10 @@ import java.util.Locale;
 public record AgreementChart(String svg, List<Point> points) {
 
     public record Point(String date, int version, String accuracy, long n) {
+        /** What the point says, in words: its tooltip in the chart. */
+        public String label() {
+            return date + ", v" + version + ": " + accuracy + "% of " + n;
+        }
     }
 
     private static final int WIDTH = 720;
@@ -45,6 +49,8 @@ public record AgreementChart(String svg, List<Point> points) {
         if (points.isEmpty()) {
             return new AgreementChart("", points);
         }
+        // The table reads in time order; a day that two versions judged lists the older version first.
+        points.sort(java.util.Comparator.comparing(Point::date).thenComparingInt(Point::version));
         long span = Math.max(1, last.toEpochDay() - first.toEpochDay());
         StringBuilder svg = new StringBuilder();
         svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(HEIGHT)
@@ -67,15 +73,18 @@ public record AgreementChart(String svg, List<Point> points) {
             }
             String stroke = COLOURS[colour++ % COLOURS.length];
             double boundary = x(LocalDate.parse(mine.getFirst().date()), first, span);
-            svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
+            svg.append(String.format(Locale.ROOT, "<line class=\"boundary\" data-version=\"%d\" x1=\"%.1f\" y1=\"%d\" "
+                    + "x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
                     + "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"%s\">v%d</text>",
-                    boundary, TOP, boundary, HEIGHT - BOTTOM, stroke, boundary + 3, TOP + 10, stroke, v.getVersion()));
+                    v.getVersion(), boundary, TOP, boundary, HEIGHT - BOTTOM, stroke, boundary + 3, TOP + 10, stroke,
+                    v.getVersion()));
             StringBuilder line = new StringBuilder();
             for (Point p : mine) {
                 double x = x(LocalDate.parse(p.date()), first, span);
                 double y = y(Double.parseDouble(p.accuracy()));
                 line.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
-                svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", x, y, stroke));
+                svg.append(String.format(Locale.ROOT, "<circle data-version=\"%d\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
+                        + "fill=\"%s\"><title>%s</title></circle>", p.version(), x, y, stroke, p.label()));
             }
             svg.append("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"").append(stroke).append("\" points=\"")
                     .append(line.toString().strip()).append("\"/>");
