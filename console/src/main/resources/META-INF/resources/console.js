@@ -56,6 +56,8 @@
     const url = root.getAttribute("data-follow");
     if (!url || !window.EventSource) return;
     const source = new EventSource(url);
+    // A form sent from this page (Cancel) is answered with the run's page: no reload may overtake it.
+    document.addEventListener("submit", () => source.close());
     source.onmessage = (event) => {
       const target = document.getElementById("run-live");
       if (target) target.innerHTML = event.data;
