@@ -140,6 +140,7 @@ public final class LocalStack {
                   PLUMBLINE_REFLECTION_MODEL     alignment reflection model (default $OPENAI_MODEL, else gpt-4o)
                   PLUMBLINE_OLLAMA_URL           a local Ollama, probed at start (default http://127.0.0.1:11434)
                   PLUMBLINE_LLM=stand-in         skip both: the LLM stand-in (rules, not a model), also the fallback
+                  PLUMBLINE_STANDIN_PORT         port of the stand-in (default: a free one)
                 Environment:
                   PLUMBLINE_HOME                 data, logs and pid files (default <repo>/.plumbline)
                   PLUMBLINE_KAFKA_PORT           Kafka bootstrap port (default 9092)

@@ -177,6 +177,12 @@ public final class DemoRun {
             stage = "aligning";
             Map<String, AlignmentRun> runs = align();
             stage = "done";
+            progress.interrupt();
+            try {
+                progress.join(Duration.ofSeconds(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             Result result = new Result(traffic.spansSent(), evaluationsSeen - evaluationsBaseline, imported[0],
                     imported[1], runs, Map.copyOf(metrics), ids.salt());
             printSummary(result, (System.nanoTime() - t0) / 1e9);
@@ -366,9 +372,10 @@ public final class DemoRun {
 
     /**
      * The dataset's labels as the annotation-service's JSONL import: a second opinion before the principal's label.
-     * {@code metricRef} gives the {@code metric} column of a dataset metric (the import resolves metric ids). A second
-     * opinion that disagrees with the judge without a critique is left out: the annotation-service requires a critique
-     * for every incorrect verdict (7 rows of the dataset).
+     * {@code metricRef} gives the {@code metric} column of a dataset metric (the import resolves metric ids). A label
+     * whose value differs from the judge's without a critique is left out: the annotation-service requires a critique
+     * for every incorrect verdict (7 rows of the dataset: 5 second opinions, 2 principal groundedness labels within the
+     * 10-point tolerance).
      */
     public static String labelFile(DemoDataset dataset, DemoIds ids, Function<String, String> metricRef) {
         StringBuilder second = new StringBuilder();
@@ -443,17 +450,18 @@ public final class DemoRun {
         alignmentState = "waiting for the alignment-service to count the disagreements";
         List<String> eligible = new ArrayList<>();
         for (String name : ALIGNED_METRICS) {
-            Metric metric = metrics.get(name);
-            try {
-                awaitTrue("the alignment-service to see " + DISAGREEMENT_THRESHOLD + " disagreements of " + name
-                        + " on its published version", Duration.ofMinutes(2),
-                        () -> alignment.getTriggerStatus(GetTriggerStatusRequest.newBuilder().setProjectId(PROJECT)
-                                .setMetricId(metric.getId()).build()).getDisagreementsSinceCurrentVersion()
-                                >= DISAGREEMENT_THRESHOLD);
-            } catch (IllegalStateException e) {
+            Metric metric = registry.getMetric(GetMetricRequest.newBuilder().setProjectId(PROJECT)
+                    .setMetricId(metrics.get(name).getId()).build());
+            long labelled = dataset.labels().stream().filter(l -> l.getValue().metric().equals(name)
+                    && l.getValue().reviewer().equals(PRINCIPAL)).count();
+            awaitTrue("the alignment-service to join the " + labelled + " labels of " + name, Duration.ofMinutes(3),
+                    () -> labelledEvaluations(metric) >= labelled);
+            long disagreements = alignment.getTriggerStatus(GetTriggerStatusRequest.newBuilder().setProjectId(PROJECT)
+                    .setMetricId(metric.getId()).build()).getDisagreementsSinceCurrentVersion();
+            if (disagreements < DISAGREEMENT_THRESHOLD) {
                 // A second demo run judges with the aligned version: it may disagree too little to need another run.
-                out.println("  demo: no alignment run for " + name + ": fewer than " + DISAGREEMENT_THRESHOLD
-                        + " disagreements on its published version");
+                out.println("  demo: no alignment run for " + name + ": " + disagreements + " disagreements on version "
+                        + metric.getPublishedVersion() + ", fewer than " + DISAGREEMENT_THRESHOLD);
                 continue;
             }
             if (standIn != null) {
@@ -511,6 +519,14 @@ public final class DemoRun {
                 .setDescription(metric.getDescription()).setJudgeModel(metric.getJudgeModel())
                 .addAllBindings(metric.getBindingsList()).setAlignmentPolicy(policy).setActor(DEMO).build());
         metrics.put(name, metric);
+    }
+
+    /** Resolved labels the alignment-service joined with evaluations of the metric's published version. */
+    private long labelledEvaluations(Metric metric) {
+        return alignment.getAgreement(GetAgreementRequest.newBuilder().setProjectId(PROJECT).setMetricId(metric.getId())
+                        .setVersion(metric.getPublishedVersion()).build()).getVersionsList().stream()
+                .filter(v -> v.getVersion() == metric.getPublishedVersion()).mapToLong(v -> v.getOverall().getN())
+                .sum();
     }
 
     /** Annotation id to the dataset interaction, for every disagreement of {@code metric}. */

@@ -28,10 +28,10 @@ import io.plumbline.testing.llm.Reply;
  *       interaction of the dataset (recognized by its answer, which is unique) gets the dataset's scripted judge value
  *       and reasoning — the judge's blind spots included; an interaction without a label for that metric gets a plain
  *       passing judgment;</li>
- *   <li>once the alignment run has distilled guidelines ({@link #teach}), a judge prompt that carries the guideline
- *       for an interaction's blind spot gets the expert's value instead: the aligned version judges better;</li>
+ *   <li>a judge prompt that carries the guideline written for an interaction's blind spot (a version an alignment run
+ *       made) gets the expert's value instead: the aligned version judges better;</li>
  *   <li>a reflection prompt gets the guidelines written for the blind spots behind the metric's disagreements, each
- *       naming the annotations it comes from, or the few-shot examples to keep.</li>
+ *       naming the annotations it comes from, or the few-shot examples to keep ({@link #teach} tells it which).</li>
  * </ul>
  * The stand-in's rules take fixed replies, so there is one rule per distinct reply, and each rule's predicate asks
  * {@link #answer} (memoized per request) whether its reply is the one.
@@ -100,8 +100,7 @@ public final class DemoStandIn {
     private final Set<Reply> registered = ConcurrentHashMap.newKeySet();
 
     /** A metric's reflection answers once its disagreements are known. */
-    record Taught(String metric, String metricName, Set<String> annotationIds, Map<String, String> guidelineByFailureMode, Reply guidelines,
-            Reply examples) {
+    record Taught(String metric, String metricName, Set<String> annotationIds, Reply guidelines, Reply examples) {
     }
 
     private DemoStandIn(LlmStandIn llm, DemoDataset dataset) {
@@ -161,19 +160,17 @@ public final class DemoStandIn {
         }
         ObjectNode guidelines = JSON.createObjectNode();
         ArrayNode list = guidelines.putArray("guidelines");
-        Map<String, String> byMode = new LinkedHashMap<>();
         List<String> examples = new ArrayList<>();
         for (Map.Entry<String, List<String>> mode : sources.entrySet()) {
             ObjectNode guideline = list.addObject().put("text", GUIDELINES.get(mode.getKey()));
             mode.getValue().forEach(guideline.putArray("source_ids")::add);
-            byMode.put(mode.getKey(), GUIDELINES.get(mode.getKey()));
             if (examples.size() < 3) {
                 examples.add(mode.getValue().get(0));
             }
         }
         ObjectNode exampleAnswer = JSON.createObjectNode();
         examples.forEach(exampleAnswer.putArray("example_ids")::add);
-        Taught lesson = new Taught(metric, metricName, Set.copyOf(disagreementInteractions.keySet()), Map.copyOf(byMode),
+        Taught lesson = new Taught(metric, metricName, Set.copyOf(disagreementInteractions.keySet()),
                 Reply.json(guidelines.toString()), Reply.json(exampleAnswer.toString()));
         taught.add(lesson);
         register(lesson.guidelines());
@@ -211,13 +208,11 @@ public final class DemoStandIn {
             return defaults.get(metric);
         }
         String key = metric + "|" + interaction.id();
-        if (interaction.failureMode() != null && aligned.containsKey(key)) {
-            for (Taught lesson : taught) {
-                String guideline = lesson.guidelineByFailureMode().get(interaction.failureMode());
-                if (lesson.metric().equals(metric) && guideline != null && text.contains(guideline)) {
-                    return aligned.get(key);
-                }
-            }
+        // A version holding the guideline for this interaction's blind spot judges it as the expert did (also after a
+        // restart of the stack: the guideline is in the stored version, not in this JVM).
+        String guideline = interaction.failureMode() == null ? null : GUIDELINES.get(interaction.failureMode());
+        if (guideline != null && aligned.containsKey(key) && text.contains(guideline)) {
+            return aligned.get(key);
         }
         return judged.getOrDefault(key, defaults.get(metric));
     }

@@ -93,7 +93,7 @@ class DemoModeTest {
         // 235 LLM spans x 5 span metrics, 74 agent traces x 2 trace metrics, 31 sessions.
         assertEquals(235 * 5 + 74 * 2 + 31, result.evaluations(), printed);
         assertEquals(0, result.labelsRejected(), printed);
-        // 591 labels, less 7 second opinions that disagree with the judge without a critique (refused by the service).
+        // 591 labels, less 7 that differ from the judge without a critique (the service would refuse them).
         assertEquals(584, result.labelsImported());
         assertTrue(printed.contains("demo [streaming spans]") && printed.contains("Demo done"), printed);
 

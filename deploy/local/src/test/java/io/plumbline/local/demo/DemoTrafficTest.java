@@ -176,7 +176,15 @@ class DemoTrafficTest {
         for (String line : file.split("\n")) {
             rows.add(JSON.readTree(line));
         }
-        assertEquals(dataset.labels().size(), rows.size());
+        // Every label but the 7 that differ from the judge's value without a critique (the annotation-service requires
+        // one for an incorrect verdict): 5 second opinions, and 2 principal groundedness labels within the tolerance.
+        List<DemoDataset.Label> leftOut = dataset.labels().stream().map(Map.Entry::getValue)
+                .filter(l -> l.disagrees() && l.critique() == null).toList();
+        assertEquals(7, leftOut.size());
+        assertEquals(5, leftOut.stream().filter(l -> !l.reviewer().equals(DemoRun.PRINCIPAL)).count());
+        assertTrue(leftOut.stream().filter(l -> l.reviewer().equals(DemoRun.PRINCIPAL))
+                .allMatch(l -> l.metric().equals("groundedness")));
+        assertEquals(dataset.labels().size() - 7, rows.size());
         Map<String, Interaction> byRecord = new LinkedHashMap<>();
         for (Interaction interaction : dataset.interactions()) {
             byRecord.put(ids.llmSpanRecordId(interaction.id()), interaction);
@@ -202,7 +210,7 @@ class DemoTrafficTest {
         while (!rows.get(firstPrincipal).path("reviewer").asText().equals(DemoRun.PRINCIPAL)) {
             firstPrincipal++;
         }
-        assertEquals(16, firstPrincipal, "16 second opinions first");
+        assertEquals(16 - 5, firstPrincipal, "the second opinions first");
         assertTrue(rows.subList(firstPrincipal, rows.size()).stream()
                 .allMatch(r -> r.path("reviewer").asText().equals(DemoRun.PRINCIPAL)));
         // Ids depend on the run's salt and the interaction only.
