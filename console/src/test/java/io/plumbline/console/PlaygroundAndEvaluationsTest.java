@@ -110,6 +110,8 @@ class PlaygroundAndEvaluationsTest {
             browser.awaitText("Not accepted:");
             String refusal = browser.find("#playground-error").getText();
             assertTrue(refusal.contains("unknown_placeholder"), "the service names what it refused: " + refusal);
+            assertTrue(browser.find("#prompt-error").getText().contains("unknown variable \"unknown_placeholder\""),
+                    "the service's message for the prompt stands beside it");
             assertEquals(record, browser.find("#input").getAttribute("value"));
             browser.audit("playground-draft-refused");
         }

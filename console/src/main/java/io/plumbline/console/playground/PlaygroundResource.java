@@ -37,6 +37,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** Try a metric version, or an unsaved draft of its prompt, on a pasted input and output. Nothing is stored. */
@@ -72,7 +73,7 @@ public class PlaygroundResource {
     @CheckedTemplate
     static class Templates {
         static native TemplateInstance playground(List<MetricOption> metrics, Form form, EvaluationRow result,
-                                                  String error, String section);
+                                                  String error, Map<String, String> fieldErrors, String section);
     }
 
     @Inject
@@ -92,7 +93,7 @@ public class PlaygroundResource {
             form.prompt = registry.getPublishedVersion(GetPublishedVersionRequest.newBuilder()
                     .setProjectId(caller.project()).setMetricId(metric).build()).getVersion().getPromptTemplate();
         }
-        return Templates.playground(metrics(), form, null, null, "playground");
+        return Templates.playground(metrics(), form, null, null, Map.of(), "playground");
     }
 
     @POST
@@ -123,9 +124,10 @@ public class PlaygroundResource {
                 return refused(form, result.getError().getCode() + ": " + result.getError().getMessage());
             }
             return Response.ok(Templates.playground(metrics(), form, EvaluationRow.of(result.getEvaluation()), null,
-                    "playground")).build();
+                    Map.of(), "playground")).build();
         } catch (StatusRuntimeException e) {
-            return refused(form, ServiceError.of(e).message());
+            ServiceError error = ServiceError.of(e);
+            return refused(form, error.message(), error.fields());
         }
     }
 
@@ -150,7 +152,12 @@ public class PlaygroundResource {
     }
 
     private Response refused(Form form, String error) {
-        return Response.status(400).entity(Templates.playground(metrics(), form, null, error, "playground")).build();
+        return refused(form, error, Map.of());
+    }
+
+    private Response refused(Form form, String error, Map<String, String> fieldErrors) {
+        return Response.status(400).entity(Templates.playground(metrics(), form, null, error, fieldErrors, "playground"))
+                .build();
     }
 
     private List<MetricOption> metrics() {
