@@ -14,6 +14,7 @@ import static io.plumbline.annotation.Fixtures.percent;
 import static io.plumbline.annotation.Fixtures.refused;
 import static io.plumbline.annotation.Fixtures.violations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
@@ -22,6 +23,7 @@ import io.plumbline.proto.annotation.v1.CreateQueueRequest;
 import io.plumbline.proto.annotation.v1.FillStrategy;
 import io.plumbline.proto.annotation.v1.GetCurrentReviewerRequest;
 import io.plumbline.proto.annotation.v1.GetItemRequest;
+import io.plumbline.proto.annotation.v1.NextItemRequest;
 import io.plumbline.proto.annotation.v1.RandomStrategy;
 import io.plumbline.proto.annotation.v1.ResolutionRule;
 import io.plumbline.proto.annotation.v1.ResolutionSettings;
@@ -32,6 +34,11 @@ import io.plumbline.proto.annotation.v1.Verdict;
 import io.plumbline.proto.common.v1.MetricValue;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import javax.sql.DataSource;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -43,6 +50,9 @@ class BadInputTest {
 
     @GrpcClient("annotations")
     AnnotationsBlockingStub stub;
+
+    @Inject
+    DataSource database;
 
     private SubmitFeedbackRequest.Builder incorrect(String project, ReviewItem item, MetricValue expected, String critique) {
         return SubmitFeedbackRequest.newBuilder().setProjectId(project).setItemId(item.getId())
@@ -197,5 +207,36 @@ class BadInputTest {
         as(stub, "key-root").removeItem(remove.setItemId(items.get(1).getId()).build());
         refused(Status.Code.NOT_FOUND, () -> as(stub, "key-root").getItem(GetItemRequest.newBuilder()
                 .setProjectId(project).setItemId(items.get(1).getId()).build()));
+    }
+
+    @Test
+    void refusedSubmissionsAndEmptyQueuesLeaveNoTransactionOpen() throws Exception {
+        String project = newProject();
+        ReviewItem item = itemsFor(as(stub, "key-root"), project, newMetric(), BOOLEAN, bool(true)).get(0);
+        SubmitFeedbackRequest correct = SubmitFeedbackRequest.newBuilder().setProjectId(project).setItemId(item.getId())
+                .setVerdict(Verdict.VERDICT_CORRECT).build();
+        as(stub, "key-bob").submitFeedback(correct);  // one review resolves it
+        // More than the pool's connections: each call begins a transaction, locks the item, and is refused.
+        for (int i = 0; i < 20; i++) {
+            refused(Status.Code.FAILED_PRECONDITION, () -> as(stub, "key-carol").submitFeedback(correct));
+            assertFalse(as(stub, "key-carol").nextItem(NextItemRequest.newBuilder().setProjectId(project).build())
+                    .hasItem());
+        }
+        try (Connection c = database.getConnection(); Statement q = c.createStatement()) {
+            c.setAutoCommit(false);
+            // A transaction left open by a refused call would still hold the item's lock.
+            try (ResultSet rows = q.executeQuery("select id from review_item where id = '" + item.getId()
+                    + "' for update nowait")) {
+                assertTrue(rows.next());
+            }
+            c.rollback();
+            try (ResultSet rows = q.executeQuery("""
+                    select count(*) from pg_stat_activity
+                    where datname = current_database() and state like 'idle in transaction%'
+                      and (query like '%with picked as%' or query like '%left join assignment a on a.item_id%')""")) {
+                rows.next();
+                assertEquals(0, rows.getLong(1), "connections left in a transaction by NextItem or SubmitFeedback");
+            }
+        }
     }
 }
