@@ -415,8 +415,8 @@ public final class DemoRun {
 
     /**
      * Imports the labels; rows whose evaluation has not reached the annotation-service yet are refused, so the import
-     * is repeated (what is already stored is "unchanged") until every row is taken, or three imports in a row took
-     * nothing more. Returns {taken, refused}.
+     * is repeated every 5 s (what is already stored is "unchanged") until every row is taken, or six imports in a row
+     * took nothing more. Returns {taken, refused}.
      */
     private long[] importLabels() {
         String file = labelFile(dataset, ids, name -> metrics.get(name).getId());
@@ -432,7 +432,7 @@ public final class DemoRun {
             labelsImported = rows - response.getRejected();
             unchanged = response.getRejected() == previous ? unchanged + 1 : 0;
             previous = response.getRejected();
-            if (response.getRejected() == 0 || unchanged >= 3 || System.nanoTime() > deadline) {
+            if (response.getRejected() == 0 || unchanged >= 6 || System.nanoTime() > deadline) {
                 break;
             }
             pause(Duration.ofSeconds(5));
