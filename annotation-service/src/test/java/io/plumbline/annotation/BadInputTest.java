@@ -219,8 +219,6 @@ class BadInputTest {
         // More than the pool's connections: each call begins a transaction, locks the item, and is refused.
         for (int i = 0; i < 20; i++) {
             refused(Status.Code.FAILED_PRECONDITION, () -> as(stub, "key-carol").submitFeedback(correct));
-            assertFalse(as(stub, "key-carol").nextItem(NextItemRequest.newBuilder().setProjectId(project).build())
-                    .hasItem());
         }
         try (Connection c = database.getConnection(); Statement q = c.createStatement()) {
             c.setAutoCommit(false);
@@ -230,13 +228,17 @@ class BadInputTest {
                 assertTrue(rows.next());
             }
             c.rollback();
-            try (ResultSet rows = q.executeQuery("""
-                    select count(*) from pg_stat_activity
-                    where datname = current_database() and state like 'idle in transaction%'
-                      and (query like '%with picked as%' or query like '%left join assignment a on a.item_id%')""")) {
-                rows.next();
-                assertEquals(0, rows.getLong(1), "connections left in a transaction by NextItem or SubmitFeedback");
-            }
+        }
+        for (int i = 0; i < 20; i++) {
+            assertFalse(as(stub, "key-carol").nextItem(NextItemRequest.newBuilder().setProjectId(project).build())
+                    .hasItem());
+        }
+        try (Connection c = database.getConnection(); Statement q = c.createStatement(); ResultSet rows = q.executeQuery("""
+                select count(*) from pg_stat_activity
+                where datname = current_database() and state like 'idle in transaction%'
+                  and (query like '%with picked as%' or query like '%left join assignment a on a.item_id%')""")) {
+            rows.next();
+            assertEquals(0, rows.getLong(1), "connections left in a transaction by NextItem or SubmitFeedback");
         }
     }
 }
