@@ -1,5 +1,6 @@
 package io.plumbline.local.demo;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -444,7 +446,7 @@ public final class DemoRun {
             }
         }
         Set<Long> refused = response.getErrorsList().stream().map(ImportError::getLine)
-                .collect(java.util.stream.Collectors.toSet());
+                .collect(Collectors.toSet());
         List<String> lines = file.lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             try {
@@ -452,7 +454,7 @@ public final class DemoRun {
                 if (!refused.contains((long) i + 1) && row.path("reviewer").asText().equals(PRINCIPAL)) {
                     principalLabelsTaken.merge(row.path("metric").asText(), 1L, Long::sum);
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalStateException("the label file does not parse", e);
             }
         }

@@ -7,6 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -124,7 +125,7 @@ public record LlmSelection(Source source, String provider, String baseUrl, Optio
 
     /** The API key as the environment variable the services read it from (never on a command line). */
     public Map<String, String> serviceEnvironment() {
-        return apiKey.map(k -> Map.of("PLUMBLINE_LLM_PROVIDERS_" + provider.toUpperCase(java.util.Locale.ROOT)
+        return apiKey.map(k -> Map.of("PLUMBLINE_LLM_PROVIDERS_" + provider.toUpperCase(Locale.ROOT)
                 + "_API_KEY", k)).orElse(Map.of());
     }
 
