@@ -80,8 +80,8 @@ public class AnnotationEvents {
         for (int from = 0; from < events.size(); from += BULK_CHUNK) {
             chunks.add(events.subList(from, Math.min(events.size(), from + BULK_CHUNK)));
         }
-        // Two statements in flight: the next chunk is sent while the server inserts the previous one.
-        return Multi.createFrom().iterable(chunks).onItem().transformToUni(chunk -> connection
+        // One statement after the other: the relay publishes in the order of the rows' ids.
+        return Multi.createFrom().iterable(chunks).onItem().transformToUniAndConcatenate(chunk -> connection
                         .preparedQuery("""
                                 insert into outbox_event (event_id, topic, message_key, payload, created_at)
                                 select e, $2, k, p, $5 from unnest($1::uuid[], $3::text[], $4::bytea[]) as u(e, k, p)
@@ -92,7 +92,7 @@ public class AnnotationEvents {
                                 chunk.stream().map(Serialized::metricId).toArray(String[]::new),
                                 chunk.stream().map(e -> Buffer.buffer(e.payload())).toArray(Buffer[]::new),
                                 now))))
-                .merge(2).collect().last().replaceWithVoid();
+                .collect().last().replaceWithVoid();
     }
 
     /** The event of a resolution (or a change of one). */

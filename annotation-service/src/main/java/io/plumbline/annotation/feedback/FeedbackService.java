@@ -1,7 +1,6 @@
 package io.plumbline.annotation.feedback;
 
 import io.plumbline.annotation.Ids;
-import io.plumbline.annotation.ShortTransactions;
 import io.plumbline.annotation.intake.EvaluationEntity;
 import io.plumbline.annotation.queue.AssignmentEntity;
 import io.plumbline.annotation.queue.ItemCounters;
@@ -64,7 +63,7 @@ public class FeedbackService {
      */
     public Uni<SubmitFeedbackResponse> submit(Caller caller, SubmitFeedbackRequest r) {
         UUID itemId = QueueEntity.parseId(r.getItemId(), "item_id");
-        return ShortTransactions.run(pool, connection -> FeedbackStore.lock(connection, itemId, caller.id()).chain(locked -> {
+        return pool.withTransaction(connection -> FeedbackStore.lock(connection, itemId, caller.id()).chain(locked -> {
             if (locked == null || !locked.item().projectId.equals(r.getProjectId())) {
                 throw ApiException.notFound("item " + r.getItemId() + " does not exist in project \""
                         + r.getProjectId() + "\"");

@@ -1,6 +1,5 @@
 package io.plumbline.annotation.feedback;
 
-import io.plumbline.annotation.ShortTransactions;
 import io.plumbline.annotation.event.AnnotationEvents;
 import io.plumbline.annotation.queue.AssignmentEntity;
 import io.plumbline.annotation.queue.ItemEntity;
@@ -22,9 +21,8 @@ import java.util.UUID;
  * The statements of SubmitFeedback on the reactive client, in its transaction: one read (the item locked, with its
  * evaluation and the caller's assignment), the item's feedback only when it has some, and one write (the feedback, the
  * caller's assignment, the item's counters and status, and when it resolved the annotation and its outbox row, as
- * data-modifying CTEs). With BEGIN sent along the read and COMMIT along the write ({@link ShortTransactions}), a
- * submission is two round trips (three when the item has feedback already), where the Hibernate session took about a
- * dozen, each waiting on the event loop of a busy machine.
+ * data-modifying CTEs). A submission is then four round trips with BEGIN and COMMIT, where the Hibernate session took
+ * about a dozen, each waiting on the event loop of a busy machine.
  */
 final class FeedbackStore {
 
@@ -71,9 +69,9 @@ final class FeedbackStore {
     private FeedbackStore() {
     }
 
-    /** Begins the transaction: the item, locked, with what SubmitFeedback needs; null when there is no such item. */
+    /** The item, locked, with what SubmitFeedback needs; null when there is no such item. */
     static Uni<Locked> lock(SqlConnection connection, UUID itemId, String reviewerId) {
-        return ShortTransactions.begin(connection, LOCK, Tuple.of(itemId, reviewerId)).map(rows -> {
+        return connection.preparedQuery(LOCK).execute(Tuple.of(itemId, reviewerId)).map(rows -> {
             if (rows.size() == 0) {
                 return null;
             }
@@ -94,10 +92,7 @@ final class FeedbackStore {
         return found;
     }
 
-    /**
-     * Writes the new feedback, the caller's assignment as reviewed, the item, and the resolution when there is one;
-     * commits.
-     */
+    /** Writes the new feedback, the caller's assignment as reviewed, the item, and the resolution when there is one. */
     static Uni<Void> write(SqlConnection connection, FeedbackEntity f, ItemEntity item, Resolutions.Decision decision) {
         List<Object> values = new ArrayList<>(List.of(f.id, f.projectId, f.itemId, f.reviewerId, f.verdict));
         values.add(f.expectedValueJson);
@@ -114,8 +109,8 @@ final class FeedbackStore {
             values.addAll(List.of(event.eventId(), Topic.ANNOTATIONS.topicName(), event.metricId(),
                     Buffer.buffer(event.payload()), a.updatedAt));
         }
-        return ShortTransactions.commit(connection, WRITE.formatted(decision.resolved() ? RESOLVED : ""),
-                Tuple.from(values));
+        return connection.preparedQuery(WRITE.formatted(decision.resolved() ? RESOLVED : ""))
+                .execute(Tuple.from(values)).replaceWithVoid();
     }
 
     /** Whether the caller's assignment holds a review slot. */

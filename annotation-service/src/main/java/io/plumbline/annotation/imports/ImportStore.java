@@ -329,7 +329,8 @@ final class ImportStore {
 
     /**
      * Statements in flight at once on the connection: the client builds and sends the next chunk's arrays while the
-     * server executes the previous one (the connection runs them in order, in the one transaction).
+     * server executes the previous one, in the one transaction. The chunks of one statement touch distinct rows, so
+     * their order does not matter (the outbox's does: {@code AnnotationEvents.emitAll} writes its chunks in turn).
      */
     static final int PIPELINE = 3;
 

@@ -1,6 +1,5 @@
 package io.plumbline.annotation.queue;
 
-import io.plumbline.annotation.ShortTransactions;
 import io.plumbline.annotation.feedback.FeedbackEntity;
 import io.plumbline.annotation.intake.EvaluationEntity;
 import io.plumbline.annotation.reviewer.Caller;
@@ -65,7 +64,7 @@ public class ItemService {
     public Uni<NextItemResponse> next(Caller caller, NextItemRequest r) {
         Object scope = !r.getQueueId().isEmpty() ? QueueEntity.parseId(r.getQueueId(), "queue_id")
                 : !r.getMetricId().isEmpty() ? r.getMetricId() : null;
-        return ShortTransactions.run(pool, connection -> {
+        return pool.withTransaction(connection -> {
             Uni<Void> queueKnown = !(scope instanceof UUID queueId) ? Uni.createFrom().voidItem()
                     : connection.preparedQuery("select 1 from review_queue where id = $1 and project_id = $2")
                             .execute(Tuple.of(queueId, r.getProjectId())).invoke(rows -> {
@@ -77,8 +76,7 @@ public class ItemService {
             return queueKnown.chain(() -> NextItemStore.pick(connection, r.getProjectId(), caller.id(), scope))
                     .chain(picked -> {
                         if (picked == null) {
-                            return ShortTransactions.rollback(connection)
-                                    .replaceWith(NextItemResponse.getDefaultInstance());
+                            return Uni.createFrom().item(NextItemResponse.getDefaultInstance());
                         }
                         ItemEntity item = picked.item();
                         AssignmentEntity a = new AssignmentEntity();
@@ -98,7 +96,7 @@ public class ItemService {
                                             return all;
                                         })
                                 : Uni.createFrom().item(List.of());
-                        return feedback.call(() -> NextItemStore.assign(connection, a, item))
+                        return NextItemStore.assign(connection, a, item).chain(() -> feedback)
                                 .map(all -> NextItemResponse.newBuilder()
                                         .setItem(ItemViews.build(item, caller, all, true, picked.evaluation(),
                                                 picked.snapshot(), null))
