@@ -54,6 +54,7 @@ class DemoModeTest {
         registry = PackagedService.start("metric-registry", Map.of());
         Map<String, String> judgeConfig = new HashMap<>(providers);
         judgeConfig.put("plumbline.assembly.trace-idle-gap", "2s");
+        judgeConfig.putAll(ServiceWiring.judgeClients(registry));
         judge = PackagedService.start("judge-service", judgeConfig);
         annotations = PackagedService.start("annotation-service", Map.of(
                 "plumbline.reviewers.\"admin\".api-key", ADMIN_KEY,
