@@ -3,8 +3,10 @@ package io.plumbline.judge.assembly;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.plumbline.common.api.ProtoJson;
 import io.plumbline.judge.catalog.MetricCatalog;
+import io.plumbline.judge.evaluation.GroupedWrites;
 import io.plumbline.judge.judging.RecordJudging;
 import io.plumbline.proto.common.v1.Level;
+import io.plumbline.proto.common.v1.RecordRef;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
@@ -15,6 +17,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,6 +52,7 @@ public class AssemblyCloser {
     private final int concurrency;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean claiming = new AtomicBoolean();
+    private final GroupedWrites<RecordRef, Boolean> judgedMarks;
 
     AssemblyCloser(Pool pool, AssemblyConfig config, RecordJudging judging, MeterRegistry meters, MetricCatalog catalog,
             @ConfigProperty(name = "plumbline.judging.concurrency", defaultValue = "64") int concurrency) {
@@ -58,6 +62,7 @@ public class AssemblyCloser {
         this.meters = meters;
         this.catalog = catalog;
         this.concurrency = concurrency;
+        this.judgedMarks = new GroupedWrites<>("judged marks", 500, Duration.ofMillis(20), 2, this::markJudged);
     }
 
     @Scheduled(every = "${plumbline.assembly.close-interval:1s}", delayed = "${plumbline.assembly.close-interval:1s}",
@@ -233,11 +238,19 @@ public class AssemblyCloser {
     }
 
     private Uni<Void> markJudged(RecordSnapshot record) {
-        return pool.preparedQuery("update assembled_record set judged_at = now()"
-                        + " where project_id = $1 and level = $2 and record_id = $3")
-                .execute(Tuple.of(record.getRecord().getProjectId(), record.getRecord().getLevel().name(),
-                        record.getRecord().getRecordId()))
-                .replaceWithVoid();
+        return judgedMarks.submit(record.getRecord()).replaceWithVoid();
+    }
+
+    /** Marks many judged records in one statement. */
+    private Uni<List<Boolean>> markJudged(List<RecordRef> records) {
+        return pool.preparedQuery("""
+                        update assembled_record set judged_at = now()
+                        where (project_id, level, record_id) in (
+                            select * from unnest($1::text[], $2::text[], $3::text[]))""")
+                .execute(Tuple.of(records.stream().map(RecordRef::getProjectId).toArray(String[]::new),
+                        records.stream().map(r -> r.getLevel().name()).toArray(String[]::new),
+                        records.stream().map(RecordRef::getRecordId).toArray(String[]::new)))
+                .map(rows -> records.stream().map(r -> true).toList());
     }
 
     /** Forgets the assembly state of traces and sessions closed longer than the retention ago. */

@@ -5,7 +5,6 @@ import io.plumbline.common.api.ApiException;
 import io.plumbline.common.api.PageToken;
 import io.plumbline.common.api.ProtoJson;
 import io.plumbline.proto.judge.v1.BudgetUsage;
-import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.ListBudgetUsageRequest;
 import io.plumbline.proto.judge.v1.ListBudgetUsageResponse;
 import io.vertx.mutiny.sqlclient.Row;
@@ -14,10 +13,17 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import io.plumbline.proto.registry.v1.Binding;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -119,32 +125,53 @@ public class Budgets {
                 .replaceWithVoid();
     }
 
-    /** Adds a stored evaluation's tokens and cost to the binding's day; warns once when that spends the budget. */
-    public Uni<Void> spent(String projectId, String metricId, String metricName, Binding binding, Evaluation evaluation) {
-        long tokens = evaluation.getPromptTokens() + evaluation.getCompletionTokens();
-        long budget = binding.getDailyTokenBudget();
-        return pool.preparedQuery("""
+    /** One stored judgment's spending, for {@link #spent}. */
+    public record Spending(String projectId, String metricId, String metricName, Binding binding, long tokens,
+            double costUsd) {
+    }
+
+    /**
+     * Adds stored judgments' tokens and cost to their bindings' day, one statement per binding (in a fixed order, so
+     * that concurrent writers cannot deadlock), in the caller's transaction; warns once for a budget that this spends.
+     */
+    public Uni<Void> spent(SqlConnection connection, List<Spending> spendings) {
+        Map<List<String>, List<Spending>> byBinding = new TreeMap<>(Comparator.comparing(Object::toString));
+        spendings.forEach(s -> byBinding.computeIfAbsent(List.of(s.projectId(), s.metricId(), s.binding().getName()),
+                k -> new ArrayList<>()).add(s));
+        return Multi.createFrom().iterable(byBinding.values())
+                .onItem().transformToUniAndConcatenate(group -> spentByBinding(connection, group))
+                .collect().last().replaceWithVoid();
+    }
+
+    private Uni<Void> spentByBinding(SqlConnection connection, List<Spending> group) {
+        Spending first = group.get(0);
+        long tokens = group.stream().mapToLong(Spending::tokens).sum();
+        double cost = group.stream().mapToDouble(Spending::costUsd).sum();
+        long budget = first.binding().getDailyTokenBudget();
+        return connection.preparedQuery("""
                         insert into budget_usage as u (project_id, metric_id, binding_name, day, daily_budget, tokens_used,
                             evaluations, cost_usd, exhausted_at)
-                        values ($1, $2, $3, %s, $4, $5, 1, $6, case when $4 > 0 and $5 >= $4 then now() end)
+                        values ($1, $2, $3, %s, $4::bigint, $5::bigint, $7::bigint, $6::double precision,
+                                case when $4::bigint > 0 and $5::bigint >= $4::bigint then now() end)
                         on conflict (project_id, metric_id, binding_name, day) do update set
-                            daily_budget = $4,
-                            tokens_used = u.tokens_used + $5,
-                            evaluations = u.evaluations + 1,
-                            cost_usd = u.cost_usd + $6,
-                            exhausted_at = case when u.exhausted_at is null and $4 > 0 and u.tokens_used + $5 >= $4
+                            daily_budget = $4::bigint,
+                            tokens_used = u.tokens_used + $5::bigint,
+                            evaluations = u.evaluations + $7::bigint,
+                            cost_usd = u.cost_usd + $6::double precision,
+                            exhausted_at = case when u.exhausted_at is null and $4::bigint > 0
+                                                     and u.tokens_used + $5::bigint >= $4::bigint
                                                 then now() else u.exhausted_at end
                         returning exhausted_at = now() as just_exhausted, tokens_used""".formatted(TODAY))
-                .execute(Tuple.of(projectId, UUID.fromString(metricId), binding.getName(), budget, tokens,
-                        evaluation.getCostUsd()))
+                .execute(Tuple.from(List.<Object>of(first.projectId(), UUID.fromString(first.metricId()),
+                        first.binding().getName(), budget, tokens, cost, group.size())))
                 .invoke(rows -> {
                     var row = rows.iterator().next();
                     if (Boolean.TRUE.equals(row.getBoolean("just_exhausted"))) {
-                        meters.counter("plumbline.judge.budget.exhausted", "metric", metricName, "binding",
-                                binding.getName()).increment();
+                        meters.counter("plumbline.judge.budget.exhausted", "metric", first.metricName(), "binding",
+                                first.binding().getName()).increment();
                         LOG.warnf("The daily token budget of metric %s (%s), binding %s, is spent: %d of %d tokens;"
-                                + " its records are skipped until the next UTC day", metricName, metricId,
-                                binding.getName(), row.getLong("tokens_used"), budget);
+                                + " its records are skipped until the next UTC day", first.metricName(), first.metricId(),
+                                first.binding().getName(), row.getLong("tokens_used"), budget);
                     }
                 })
                 .replaceWithVoid();

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.plumbline.common.llm.LlmCallFailed;
 import io.plumbline.judge.budget.Budgets;
 import io.plumbline.judge.catalog.MetricCatalog;
-import io.plumbline.judge.evaluation.EvaluationStore;
+import io.plumbline.judge.evaluation.StreamEvaluations;
 import io.plumbline.judge.matching.Bindings;
 import io.plumbline.proto.common.v1.Level;
 import io.plumbline.proto.common.v1.MetricVersionRef;
@@ -39,17 +39,17 @@ public class RecordJudging {
 
     private final MetricCatalog catalog;
     private final JudgeModel judgeModel;
-    private final EvaluationStore store;
+    private final StreamEvaluations evaluations;
     private final Budgets budgets;
     private final MeterRegistry meters;
     private final Vertx vertx;
 
-    RecordJudging(MetricCatalog catalog, JudgeModel judgeModel, EvaluationStore store, Budgets budgets,
+    RecordJudging(MetricCatalog catalog, JudgeModel judgeModel, StreamEvaluations evaluations, Budgets budgets,
             MeterRegistry meters, Vertx vertx) {
         this.vertx = vertx;
         this.catalog = catalog;
         this.judgeModel = judgeModel;
-        this.store = store;
+        this.evaluations = evaluations;
         this.budgets = budgets;
         this.meters = meters;
     }
@@ -102,8 +102,9 @@ public class RecordJudging {
         var metric = work.metric().metric();
         var version = work.metric().version();
         var record = work.record();
-        return store.existing(metric.getId(), version.getVersion(), record.getRecord().getRecordId(), record.getContentHash())
-                .chain(earlier -> earlier != null ? Uni.createFrom().voidItem()
+        return evaluations.exists(metric.getId(), version.getVersion(), record.getRecord().getRecordId(),
+                        record.getContentHash())
+                .chain(judgedBefore -> judgedBefore ? Uni.createFrom().voidItem()
                         : budgets.allows(metric.getProjectId(), metric.getId(), work.binding()).chain(allowed -> {
                             if (!allowed) {
                                 return budgets.skipped(metric.getProjectId(), metric.getId(), metric.getName(),
@@ -129,12 +130,18 @@ public class RecordJudging {
                         metric.getName(), failure.getMessage()))
                 .onFailure(LlmCallFailed.class).retry().withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(60))
                 .indefinitely()
-                .chain(evaluation -> store.store(evaluation, record).chain(stored -> stored.getId().equals(evaluation.getId())
-                        ? budgets.spent(metric.getProjectId(), metric.getId(), metric.getName(), work.binding(), stored)
-                                .invoke(() -> meters.counter("plumbline.judge.evaluations", "metric", metric.getName(),
-                                        "level", levelTag(record.getRecord().getLevel()),
-                                        "status", stored.getStatus().name()).increment())
-                        : Uni.createFrom().voidItem()));
+                .chain(evaluation -> evaluations.store(new StreamEvaluations.Judged(evaluation, record,
+                                new Budgets.Spending(metric.getProjectId(), metric.getId(), metric.getName(), work.binding(),
+                                        evaluation.getPromptTokens() + evaluation.getCompletionTokens(),
+                                        evaluation.getCostUsd())))
+                        .invoke(stored -> {
+                            if (stored) {
+                                meters.counter("plumbline.judge.evaluations", "metric", metric.getName(), "level",
+                                        levelTag(record.getRecord().getLevel()), "status", evaluation.getStatus().name())
+                                        .increment();
+                            }
+                        }))
+                .replaceWithVoid();
     }
 
     static String levelTag(Level level) {

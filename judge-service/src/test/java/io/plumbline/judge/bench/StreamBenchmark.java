@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
+import org.awaitility.Awaitility;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -158,6 +159,9 @@ class StreamBenchmark {
     private static int prefill(String topic, String project, int traces) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get();
+            // a producer that writes before every partition has a leader may be refused and stall on its retries
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> admin.describeTopics(List.of(topic))
+                    .allTopicNames().get().get(topic).partitions().stream().allMatch(p -> p.leader() != null));
         }
         int size = 0;
         try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers",
