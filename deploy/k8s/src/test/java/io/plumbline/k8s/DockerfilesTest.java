@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.FieldSource;
 /** Each service's JVM-mode Dockerfile agrees with what its Deployment expects of the image. */
 class DockerfilesTest {
 
-    static final List<String> SERVICES = OverlaysTest.SERVICES;
+    static final List<String> SERVICES = OverlaysTest.APPLICATIONS;
 
     @ParameterizedTest
     @FieldSource("SERVICES")
