@@ -50,6 +50,7 @@ public final class Browser implements AutoCloseable {
     WebElement find(String css) {
         return new WebDriverWait(driver, Duration.ofSeconds(20))
                 .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .ignoring(org.openqa.selenium.WebDriverException.class) // see awaitText
                 .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(css)));
     }
 
@@ -60,8 +61,11 @@ public final class Browser implements AutoCloseable {
     /** Waits until the page's main content contains {@code text}. */
     Browser awaitText(String text) {
         try {
+            // While a form's answer replaces the page, the old page's element may be gone: as a stale element, or
+            // as Chromium's "Node with given id does not belong to the document" (a plain WebDriverException).
             new WebDriverWait(driver, Duration.ofSeconds(30))
                     .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                    .ignoring(org.openqa.selenium.WebDriverException.class)
                     .until(d -> d.findElement(By.tagName("main")).getText().contains(text));
         } catch (org.openqa.selenium.TimeoutException e) {
             throw new AssertionError("'" + text + "' did not appear on " + driver.getCurrentUrl() + ", which shows:\n"
