@@ -50,6 +50,7 @@ public class AssemblyCloser {
     private final MeterRegistry meters;
     private final MetricCatalog catalog;
     private final int concurrency;
+    private final int refillStep;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean claiming = new AtomicBoolean();
     private final GroupedWrites<RecordRef, Boolean> judgedMarks;
@@ -62,6 +63,8 @@ public class AssemblyCloser {
         this.meters = meters;
         this.catalog = catalog;
         this.concurrency = concurrency;
+        // claiming again for every finished judgment would be a query per judgment; a tenth of the room is a batch
+        this.refillStep = Math.max(1, Math.min(config.batchSize(), concurrency / 10));
         this.judgedMarks = new GroupedWrites<>("judged marks", 500, Duration.ofMillis(20), 2, this::markJudged);
     }
 
@@ -103,17 +106,19 @@ public class AssemblyCloser {
             return Uni.createFrom().voidItem();
         }
         int limit = Math.min(room, config.batchSize());
-        return claim(limit).chain(records -> {
-            records.forEach(this::launch);
-            return records.size() == limit ? fill() : Uni.createFrom().voidItem();
-        });
+        return claim(limit).chain(records -> judging.unjudged(records).invoke(due -> {
+            for (int i = 0; i < records.size(); i++) {
+                launch(records.get(i), due.get(i));
+            }
+        }).replaceWith(records.size())).chain(claimed -> claimed == limit ? fill() : Uni.createFrom().voidItem());
     }
 
-    private void launch(RecordSnapshot record) {
+    /** Judges one claimed record; as judgments finish, the freed room is claimed again at once, not on the next tick. */
+    private void launch(RecordSnapshot record, List<RecordJudging.Work> due) {
         inFlight.incrementAndGet();
-        judging.judge(record, concurrency).chain(() -> markJudged(record))
+        judging.judge(due, concurrency).chain(() -> markJudged(record))
                 .eventually(() -> {
-                    if (inFlight.decrementAndGet() <= concurrency / 2) {
+                    if (concurrency - inFlight.decrementAndGet() >= refillStep) {
                         judgeAssembled().subscribe().with(ignored -> { }, failure -> { });
                     }
                 })

@@ -55,12 +55,26 @@ public class StreamEvaluations {
         return writes.submit(judged);
     }
 
-    /** Whether this version already judged this content of the record. */
-    public Uni<Boolean> exists(String metricId, int version, String recordId, String contentHash) {
-        return pool.preparedQuery("select 1 from evaluation where metric_id = $1 and metric_version = $2"
-                        + " and record_id = $3 and content_hash = $4")
-                .execute(Tuple.of(UUID.fromString(metricId), version, recordId, contentHash))
-                .map(rows -> rows.size() > 0);
+    /** What an evaluation is idempotent on: a version judging one content of one record. */
+    public record Key(String metricId, int version, String recordId, String contentHash) {
+    }
+
+    /** Which of these judgments are stored already, in one query. */
+    public Uni<Set<Key>> stored(List<Key> keys) {
+        return pool.preparedQuery("""
+                        select metric_id, metric_version, record_id, content_hash from evaluation
+                        where (metric_id, metric_version, record_id, content_hash) in (
+                            select * from unnest($1::uuid[], $2::integer[], $3::text[], $4::text[]))""")
+                .execute(Tuple.of(keys.stream().map(k -> UUID.fromString(k.metricId())).toArray(UUID[]::new),
+                        keys.stream().map(Key::version).toArray(Integer[]::new),
+                        keys.stream().map(Key::recordId).toArray(String[]::new),
+                        keys.stream().map(Key::contentHash).toArray(String[]::new)))
+                .map(rows -> {
+                    Set<Key> stored = new HashSet<>();
+                    rows.forEach(row -> stored.add(new Key(row.getUUID("metric_id").toString(),
+                            row.getInteger("metric_version"), row.getString("record_id"), row.getString("content_hash"))));
+                    return stored;
+                });
     }
 
     private Uni<List<Boolean>> write(List<Judged> group) {

@@ -42,11 +42,11 @@ public class RecordJudging {
     private final StreamEvaluations evaluations;
     private final Budgets budgets;
     private final MeterRegistry meters;
-    private final Vertx vertx;
+    private final EventLoops eventLoops;
 
     RecordJudging(MetricCatalog catalog, JudgeModel judgeModel, StreamEvaluations evaluations, Budgets budgets,
             MeterRegistry meters, Vertx vertx) {
-        this.vertx = vertx;
+        this.eventLoops = new EventLoops(vertx);
         this.catalog = catalog;
         this.judgeModel = judgeModel;
         this.evaluations = evaluations;
@@ -73,26 +73,46 @@ public class RecordJudging {
                 .map(binding -> new Work(record, p, binding)).stream()).toList();
     }
 
-    /** Judges the record with every metric due, {@code concurrency} at a time. */
-    public Uni<Void> judge(RecordSnapshot record, int concurrency) {
-        List<Work> due = due(record);
-        if (due.isEmpty()) {
+    /**
+     * The judgments each of these records is due that are not stored yet (in the records' order), in one query: a record claimed again after its
+     * claim ran out (a replica died mid-way) is not sent to the provider again for what was already stored.
+     */
+    public Uni<List<List<Work>>> unjudged(List<RecordSnapshot> records) {
+        List<List<Work>> due = records.stream().map(this::due).toList();
+        List<StreamEvaluations.Key> keys = due.stream().flatMap(List::stream).map(Work::key).toList();
+        if (keys.isEmpty()) {
+            return Uni.createFrom().item(due);
+        }
+        return evaluations.stored(keys).map(stored -> due.stream()
+                .map(works -> works.stream().filter(work -> !stored.contains(work.key())).toList()).toList());
+    }
+
+    /** Judges one record's due judgments, {@code concurrency} at a time. */
+    public Uni<Void> judge(List<Work> works, int concurrency) {
+        if (works.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Multi.createFrom().iterable(due).onItem().transformToUni(this::judge).merge(concurrency)
+        return Multi.createFrom().iterable(works).onItem().transformToUni(this::judge).merge(concurrency)
                 .collect().last().replaceWithVoid();
     }
 
     /** One record to be judged by one metric, selected by one binding. */
     public record Work(RecordSnapshot record, MetricCatalog.Published metric, Binding binding) {
+
+        StreamEvaluations.Key key() {
+            return new StreamEvaluations.Key(metric.metric().getId(), metric.version().getVersion(),
+                    record.getRecord().getRecordId(), record.getContentHash());
+        }
     }
 
     /**
-     * Judges on a Vert.x context of its own: judgments run concurrently, and each needs its own database session (a
-     * Hibernate Reactive session is bound to the context and must not be used by two operations at once).
+     * Judges on a Vert.x context of its own, on the event loops in turn: judgments run concurrently, each needs its
+     * own database session (a Hibernate Reactive session is bound to the context and must not be used by two operations
+     * at once), and their work between provider calls (rendering, reading answers, storing) must not all queue on the
+     * one event loop that claimed them.
      */
     public Uni<Void> judge(Work work) {
-        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        Context context = VertxContext.createNewDuplicatedContext(eventLoops.next());
         VertxContextSafetyToggle.setContextSafe(context, true);
         return Uni.createFrom().emitter(emitter -> context.runOnContext(ignored -> Uni.createFrom()
                 .deferred(() -> judgeHere(work)).subscribe().with(emitter::complete, emitter::fail)));
@@ -100,18 +120,12 @@ public class RecordJudging {
 
     private Uni<Void> judgeHere(Work work) {
         var metric = work.metric().metric();
-        var version = work.metric().version();
-        var record = work.record();
-        return evaluations.exists(metric.getId(), version.getVersion(), record.getRecord().getRecordId(),
-                        record.getContentHash())
-                .chain(judgedBefore -> judgedBefore ? Uni.createFrom().voidItem()
-                        : budgets.allows(metric.getProjectId(), metric.getId(), work.binding()).chain(allowed -> {
-                            if (!allowed) {
-                                return budgets.skipped(metric.getProjectId(), metric.getId(), metric.getName(),
-                                        work.binding());
-                            }
-                            return judgeAndStore(work);
-                        }));
+        return budgets.allows(metric.getProjectId(), metric.getId(), work.binding()).chain(allowed -> {
+            if (!allowed) {
+                return budgets.skipped(metric.getProjectId(), metric.getId(), metric.getName(), work.binding());
+            }
+            return judgeAndStore(work);
+        });
     }
 
     private Uni<Void> judgeAndStore(Work work) {

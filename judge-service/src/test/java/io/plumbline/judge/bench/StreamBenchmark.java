@@ -31,6 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.awaitility.Awaitility;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -135,16 +138,29 @@ class StreamBenchmark {
                     emitted.seekToEnd(emitted.assignment());
                     emitted.assignment().forEach(emitted::position);
                     long start = System.nanoTime();
+                    long cpuStart = processCpuNanos();
+                    AtomicInteger seen = new AtomicInteger();
+                    List<String> timeline = Collections.synchronizedList(new ArrayList<>());
+                    var sampler = Executors.newSingleThreadScheduledExecutor();
+                    sampler.scheduleAtFixedRate(() -> timeline.add(String.format("%.0fs %d/%d/%.0f%%",
+                            (System.nanoTime() - start) / 1e9, llm.inFlight(), seen.get(), 100 * processCpuLoad())),
+                            1, 1, TimeUnit.SECONDS);
                     read(topic, traces, true);
-                    int seen = 0;
-                    while (seen < evaluations) {
+                    while (seen.get() < evaluations) {
                         for (ConsumerRecord<byte[], byte[]> record : emitted.poll(Duration.ofMillis(200))) {
                             if (EvaluationEvent.parseFrom(record.value()).getMetricId().equals(metricId)) {
-                                seen++;
+                                seen.incrementAndGet();
                             }
                         }
                     }
-                    double rate = evaluations / ((System.nanoTime() - start) / 1e9);
+                    sampler.shutdownNow();
+                    double elapsed = (System.nanoTime() - start) / 1e9;
+                    double rate = evaluations / elapsed;
+                    System.out.printf("BENCH judging round %d timeline (in flight at the stand-in/emitted/this JVM's CPU"
+                            + " of the machine): %s%n", round + 1, String.join(", ", timeline));
+                    System.out.printf("BENCH judging round %d: CPU of this JVM %.2f ms per evaluation, %.2f cores%n",
+                            round + 1, (processCpuNanos() - cpuStart) / 1e6 / evaluations,
+                            (processCpuNanos() - cpuStart) / 1e9 / elapsed);
                     rates.add(rate);
                     System.out.printf("BENCH judging round %d: %.0f evaluations/s stored and emitted, peak heap %d MB,"
                             + " stand-in peak in flight %d%n", round + 1, rate, peakHeapMb(), llm.maxInFlight());
@@ -250,6 +266,14 @@ class StreamBenchmark {
         Collections.sort(sorted);
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static double processCpuLoad() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuLoad();
     }
 
     private static void resetPeakHeap() {
