@@ -62,9 +62,12 @@ public class StreamEvaluations {
     /** Which of these judgments are stored already, in one query. */
     public Uni<Set<Key>> stored(List<Key> keys) {
         return pool.preparedQuery("""
-                        select metric_id, metric_version, record_id, content_hash from evaluation
-                        where (metric_id, metric_version, record_id, content_hash) in (
-                            select * from unnest($1::uuid[], $2::integer[], $3::text[], $4::text[]))""")
+                        select k.metric_id, k.metric_version, k.record_id, k.content_hash
+                        from unnest($1::uuid[], $2::integer[], $3::text[], $4::text[])
+                            as k (metric_id, metric_version, record_id, content_hash)
+                        where exists (select 1 from evaluation e where e.metric_id = k.metric_id
+                            and e.metric_version = k.metric_version and e.record_id = k.record_id
+                            and e.content_hash = k.content_hash)""")
                 .execute(Tuple.of(keys.stream().map(k -> UUID.fromString(k.metricId())).toArray(UUID[]::new),
                         keys.stream().map(Key::version).toArray(Integer[]::new),
                         keys.stream().map(Key::recordId).toArray(String[]::new),

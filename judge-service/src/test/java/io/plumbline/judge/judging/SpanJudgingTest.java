@@ -23,6 +23,9 @@ import io.plumbline.testing.llm.LlmProviderResource;
 import io.plumbline.testing.llm.LlmStandIn;
 import io.plumbline.testing.llm.Reply;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +91,40 @@ class SpanJudgingTest {
             assertEquals(Level.LEVEL_SPAN, evaluation.getRecord().getLevel());
             assertTrue(events.get(0).getSnapshot().getOutput().contains("800 mg"), events.get(0).getSnapshot().toString());
         }
+    }
+
+    @Inject
+    Pool pool;
+
+    @Test
+    void aRecordClaimedAgainAfterItsEvaluationWasStoredIsNotJudgedAgain() throws Exception {
+        String project = "reclaim-" + UUID.randomUUID().toString().substring(0, 6);
+        String metricId = UUID.randomUUID().toString();
+        publish(metricId, project, Binding.newBuilder().setName("every-chat").build());
+        llm.byDefault(Reply.judgment(true, "Fine."));
+        String traceId = OtlpSpans.newTraceId();
+        try (var evaluations = KafkaTestConsumer.fromNow(Topic.EVALUATIONS.topicName())) {
+            send(traceId, OtlpSpans.request(OtlpSpans.resource("plumbline.project", project),
+                    chat(traceId, "chat one", "chat"), chat(traceId, "chat two", "chat")).toByteArray());
+            await(evaluations, metricId, 2);
+        }
+        int requestsBefore = llm.requests().size();
+
+        // As if the replica that judged them died after storing the evaluations and before marking the records judged:
+        // their claims run out and any replica claims them again.
+        int reopened = pool.preparedQuery("update assembled_record set judged_at = null, claimed_until = null"
+                        + " where project_id = $1 and level = 'LEVEL_SPAN'")
+                .execute(Tuple.of(project)).await().atMost(Duration.ofSeconds(10)).rowCount();
+        assertEquals(2, reopened);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> pool.preparedQuery(
+                        "select count(*) from assembled_record where project_id = $1 and level = 'LEVEL_SPAN'"
+                                + " and judged_at is null")
+                .execute(Tuple.of(project)).await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0) == 0);
+
+        assertEquals(requestsBefore, llm.requests().size(), "the stored judgments are not asked of the provider again");
+        long stored = pool.preparedQuery("select count(*) from evaluation where project_id = $1").execute(Tuple.of(project))
+                .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
+        assertEquals(2, stored);
     }
 
     private void publish(String metricId, String project, Binding binding) throws Exception {
