@@ -3,9 +3,11 @@ package io.plumbline.judge.intake;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -27,7 +29,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * database transaction for the poll instead of one per record). A record that cannot be decoded, or holds a span with
  * invalid ids, goes to {@code otlp_spans.dlq} with the reason in its {@code dead-letter-reason} header
  * ({@link SpanDeadLetters}), and the rest of the poll goes on. The offsets of the poll are committed once both are
- * done. Decoding and normalizing are CPU work without I/O, done on the connector's event loop.
+ * done. Decoding and normalizing are CPU work without I/O, done on the connector's event loop; a poll of several
+ * partitions is handled in two halves, the second normalized while the first is written.
  */
 @ApplicationScoped
 public class SpanStreamConsumer {
@@ -50,26 +53,42 @@ public class SpanStreamConsumer {
 
     @Incoming(IntakeChannels.SPANS_IN)
     public Uni<Void> consume(ConsumerRecords<byte[], byte[]> records) {
+        List<TopicPartition> partitions = new ArrayList<>(records.partitions());
+        if (partitions.size() < 2) {
+            return Uni.createFrom().completionStage(normalizeAndHandle(records, partitions));
+        }
+        // Two halves by partition (a trace's records share one), so that the second half is normalized while the first
+        // is written: decoding is this thread's work, writing the database's.
+        var firstHalf = normalizeAndHandle(records, partitions.subList(0, partitions.size() / 2));
+        var secondHalf = normalizeAndHandle(records, partitions.subList(partitions.size() / 2, partitions.size()));
+        return Uni.createFrom().completionStage(CompletableFuture.allOf(firstHalf, secondHalf));
+    }
+
+    /** Normalizes the records of these partitions now and starts handing them on; completes when they are handled. */
+    private CompletableFuture<Void> normalizeAndHandle(ConsumerRecords<byte[], byte[]> records,
+            List<TopicPartition> partitions) {
         List<NormalizedSpan> spans = new ArrayList<>();
         List<Uni<Void>> deadLettered = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            try {
-                spans.addAll(normalize(record));
-            } catch (UndecodableSpansException e) {
-                metrics.recordDeadLettered(e instanceof InvalidSpanException ? "invalid_span" : "undecodable");
-                LOG.warnf("otlp_spans record %d@%d goes to the dead-letter topic: %s", record.partition(), record.offset(),
-                        e.getMessage());
-                deadLettered.add(deadLetters.send(record, e));
-            } catch (RuntimeException e) {
-                metrics.recordDeadLettered("unprocessable");
-                LOG.errorf(e, "otlp_spans record %d@%d could not be normalized; it goes to the dead-letter topic",
-                        record.partition(), record.offset());
-                deadLettered.add(deadLetters.send(record, new UndecodableSpansException("unprocessable: " + e, e)));
+        for (TopicPartition partition : partitions) {
+            for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
+                try {
+                    spans.addAll(normalize(record));
+                } catch (UndecodableSpansException e) {
+                    metrics.recordDeadLettered(e instanceof InvalidSpanException ? "invalid_span" : "undecodable");
+                    LOG.warnf("otlp_spans record %d@%d goes to the dead-letter topic: %s", record.partition(),
+                            record.offset(), e.getMessage());
+                    deadLettered.add(deadLetters.send(record, e));
+                } catch (RuntimeException e) {
+                    metrics.recordDeadLettered("unprocessable");
+                    LOG.errorf(e, "otlp_spans record %d@%d could not be normalized; it goes to the dead-letter topic",
+                            record.partition(), record.offset());
+                    deadLettered.add(deadLetters.send(record, new UndecodableSpansException("unprocessable: " + e, e)));
+                }
             }
         }
         Uni<Void> set = deadLettered.isEmpty() ? Uni.createFrom().voidItem()
                 : Uni.join().all(deadLettered).andFailFast().replaceWithVoid();
-        return set.chain(() -> handler.handle(spans));
+        return set.chain(() -> handler.handle(spans)).subscribeAsCompletionStage();
     }
 
     List<NormalizedSpan> normalize(ConsumerRecord<byte[], byte[]> record) {
