@@ -74,10 +74,10 @@ public class SpanAssembly implements NormalizedSpanHandler {
         List<NormalizedSpan> toJudge = new ArrayList<>();
         for (NormalizedSpan span : spans) {
             byTrace.computeIfAbsent(span.traceId(), t -> new ArrayList<>()).add(span);
-            if (!span.hasGenAiContent()) {
+            if (!judging.due(span.snapshot()).isEmpty()) {
+                toJudge.add(span); // a span of no GenAI convention may be due with content a binding names
+            } else if (!span.hasGenAiContent()) {
                 meters.counter("plumbline.judge.spans.skipped", "reason", "no_genai_content").increment();
-            } else if (!judging.due(span.snapshot()).isEmpty()) {
-                toJudge.add(span);
             }
         }
         return Uni.createFrom().deferred(() -> pool.withTransaction(connection -> upsertTraces(connection, byTrace)

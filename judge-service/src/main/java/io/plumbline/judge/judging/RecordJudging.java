@@ -21,6 +21,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.jboss.logging.Logger;
 
@@ -54,7 +55,11 @@ public class RecordJudging {
         this.meters = meters;
     }
 
-    /** The judgments the record is due: one per published metric of its level whose binding selects it. */
+    /**
+     * The judgments the record is due: one per published metric of its level whose binding selects it. A record of no
+     * GenAI convention is judged only by bindings that name plain attributes for its content, and with that content;
+     * otherwise it is skipped and counted.
+     */
     public List<Work> due(RecordSnapshot record) {
         Level level = record.getRecord().getLevel();
         List<MetricCatalog.Published> metrics = catalog.published().stream()
@@ -64,13 +69,27 @@ public class RecordJudging {
         if (metrics.isEmpty()) {
             return List.of();
         }
-        if (record.getConvention() == SourceConvention.SOURCE_CONVENTION_UNSPECIFIED) {
+        boolean noConvention = record.getConvention() == SourceConvention.SOURCE_CONVENTION_UNSPECIFIED;
+        List<Work> due = new ArrayList<>();
+        boolean skipped = false;
+        for (MetricCatalog.Published metric : metrics) {
+            var binding = Bindings.selecting(metric.metric().getBindingsList(), metric.metric().getId(), record);
+            if (binding.isEmpty()) {
+                continue;
+            }
+            if (!noConvention) {
+                due.add(new Work(record, metric, binding.get()));
+                continue;
+            }
+            var content = Bindings.plainContent(record, binding.get());
+            content.ifPresent(withContent -> due.add(new Work(withContent, metric, binding.get())));
+            skipped |= content.isEmpty();
+        }
+        if (skipped) {
             meters.counter("plumbline.judge.records.skipped", "level", levelTag(level), "reason", "no_genai_content")
                     .increment();
-            return List.of();
         }
-        return metrics.stream().flatMap(p -> Bindings.selecting(p.metric().getBindingsList(), p.metric().getId(), record)
-                .map(binding -> new Work(record, p, binding)).stream()).toList();
+        return due;
     }
 
     /**

@@ -1,6 +1,8 @@
 package io.plumbline.judge.matching;
 
+import io.plumbline.judge.normalize.ContentHash;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
+import io.plumbline.proto.judge.v1.SourceConvention;
 import io.plumbline.proto.registry.v1.AttributeMatcher;
 import io.plumbline.proto.registry.v1.Binding;
 import java.nio.ByteBuffer;
@@ -25,6 +27,37 @@ public final class Bindings {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The record with its input, output and context read from the plain attributes the binding names
+     * ({@code input_attribute}, {@code output_attribute}, {@code context_attribute}), for records that follow no GenAI
+     * convention; empty when the binding names none of them or the record has none. The attributes read leave the
+     * record's attributes (they are its content now), and the content hash is that of the new content.
+     */
+    public static Optional<RecordSnapshot> plainContent(RecordSnapshot record, Binding binding) {
+        String input = attribute(record, binding.getInputAttribute());
+        String output = attribute(record, binding.getOutputAttribute());
+        String context = attribute(record, binding.getContextAttribute());
+        if (input == null && output == null && context == null) {
+            return Optional.empty();
+        }
+        var withContent = record.toBuilder().setConvention(SourceConvention.SOURCE_CONVENTION_BINDING_ATTRIBUTES);
+        if (input != null) {
+            withContent.setInput(input).removeAttributes(binding.getInputAttribute());
+        }
+        if (output != null) {
+            withContent.setOutput(output).removeAttributes(binding.getOutputAttribute());
+        }
+        if (context != null) {
+            withContent.getContextBuilder().setText(context);
+            withContent.removeAttributes(binding.getContextAttribute());
+        }
+        return Optional.of(withContent.setContentHash(ContentHash.of(withContent)).build());
+    }
+
+    private static String attribute(RecordSnapshot record, String key) {
+        return key.isEmpty() ? null : record.getAttributesMap().get(key);
     }
 
     static boolean matches(AttributeMatcher matcher, RecordSnapshot record) {
