@@ -8,6 +8,7 @@ import io.plumbline.judge.judging.RecordJudging;
 import io.plumbline.proto.common.v1.Level;
 import io.plumbline.proto.common.v1.RecordRef;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -17,6 +18,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,6 +56,7 @@ public class AssemblyCloser {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean claiming = new AtomicBoolean();
     private final GroupedWrites<RecordRef, Boolean> judgedMarks;
+    private volatile boolean stopping;
 
     AssemblyCloser(Pool pool, AssemblyConfig config, RecordJudging judging, MeterRegistry meters, MetricCatalog catalog,
             @ConfigProperty(name = "plumbline.judging.concurrency", defaultValue = "64") int concurrency) {
@@ -69,13 +72,11 @@ public class AssemblyCloser {
     }
 
     @Scheduled(every = "${plumbline.assembly.close-interval:1s}", delayed = "${plumbline.assembly.close-interval:1s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> closeIdle() {
         return closeTraces().chain(this::closeSessions)
-                .onFailure().recoverWithUni(failure -> {
-                    LOG.warnf("Closing idle traces and sessions failed, trying again later: %s", failure.toString());
-                    return Uni.createFrom().voidItem();
-                });
+                .onFailure().recoverWithUni(failure -> tryAgainLater("Closing idle traces and sessions", failure));
     }
 
     /**
@@ -84,8 +85,12 @@ public class AssemblyCloser {
      * Runs on the schedule, and again whenever judgments finish and leave room.
      */
     @Scheduled(every = "${plumbline.assembly.close-interval:1s}", delayed = "${plumbline.assembly.close-interval:1s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> judgeAssembled() {
+        if (stopping) {
+            return Uni.createFrom().voidItem(); // judgments finishing during shutdown claim no more
+        }
         if (!catalog.isLoaded()) {
             return Uni.createFrom().voidItem(); // judging with an incomplete catalog would skip metrics
         }
@@ -93,10 +98,7 @@ public class AssemblyCloser {
             return Uni.createFrom().voidItem();
         }
         return fill()
-                .onFailure().recoverWithUni(failure -> {
-                    LOG.warnf("Claiming assembled records failed, trying again later: %s", failure.toString());
-                    return Uni.createFrom().voidItem();
-                })
+                .onFailure().recoverWithUni(failure -> tryAgainLater("Claiming assembled records", failure))
                 .eventually(() -> claiming.set(false));
     }
 
@@ -122,9 +124,19 @@ public class AssemblyCloser {
                         judgeAssembled().subscribe().with(ignored -> { }, failure -> { });
                     }
                 })
-                .subscribe().with(ignored -> { }, failure -> LOG.warnf(
+                .subscribe().with(ignored -> { }, failure -> LOG.logf(stopping ? Logger.Level.DEBUG : Logger.Level.WARN,
                         "Judging %s failed; it is taken up again after its lease: %s",
                         record.getRecord().getRecordId(), failure.toString()));
+    }
+
+    /** From here on the database pool may close under a run in progress: its failure is expected, not a warning. */
+    void stopping(@Observes ShutdownEvent event) {
+        stopping = true;
+    }
+
+    private Uni<Void> tryAgainLater(String what, Throwable failure) {
+        LOG.logf(stopping ? Logger.Level.DEBUG : Logger.Level.WARN, "%s failed, trying again later: %s", what, failure);
+        return Uni.createFrom().voidItem();
     }
 
     /** Assembles idle traces; repeats while full batches come back. */
@@ -259,7 +271,8 @@ public class AssemblyCloser {
     }
 
     /** Forgets the assembly state of traces and sessions closed longer than the retention ago. */
-    @Scheduled(every = "10m", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "10m", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> forgetOld() {
         double retention = seconds(config.retention());
         return pool.withTransaction(connection -> connection.preparedQuery("""
@@ -276,10 +289,7 @@ public class AssemblyCloser {
                 .chain(() -> connection.preparedQuery("delete from assembly_session where closed_at < now()"
                         + " - make_interval(secs => $1)").execute(Tuple.of(retention))))
                 .replaceWithVoid()
-                .onFailure().recoverWithUni(failure -> {
-                    LOG.warnf("Forgetting old assembly state failed, trying again later: %s", failure.toString());
-                    return Uni.createFrom().voidItem();
-                });
+                .onFailure().recoverWithUni(failure -> tryAgainLater("Forgetting old assembly state", failure));
     }
 
     private static double seconds(java.time.Duration duration) {
