@@ -20,8 +20,9 @@ final class ConventionTables {
 
     /**
      * OpenTelemetry GenAI semantic conventions: {@code gen_ai.input.messages} / {@code gen_ai.output.messages} (JSON
-     * string or structured value, messages of typed parts), {@code gen_ai.system_instructions}, and the deprecated
-     * {@code gen_ai.prompt} / {@code gen_ai.completion}.
+     * string or structured value, messages of typed parts), {@code gen_ai.system_instructions}, retrieval spans'
+     * {@code gen_ai.retrieval.query.text} and {@code gen_ai.retrieval.documents} (a JSON string or structured list of
+     * documents), and the deprecated {@code gen_ai.prompt} / {@code gen_ai.completion}.
      */
     static final ConventionTable OTEL_GENAI = new ConventionTable(SourceConvention.SOURCE_CONVENTION_OTEL_GENAI, List.of(
             rule("gen_ai.operation.name", Field.OPERATION),
@@ -41,6 +42,8 @@ final class ConventionTables {
             input("gen_ai.input.messages", Field.MESSAGES),
             output("gen_ai.output.messages", Field.MESSAGES),
             rule("gen_ai.system_instructions", Field.SYSTEM_INSTRUCTIONS),
+            rule("gen_ai.retrieval.query.text", Field.INPUT_VALUE),
+            rule("gen_ai.retrieval.documents", Field.DOCUMENTS),
             input("gen_ai.prompt", Field.MESSAGES_OR_TEXT),
             output("gen_ai.completion", Field.MESSAGES_OR_TEXT)));
 

@@ -25,6 +25,8 @@ enum Field {
     TOOL_ARGUMENTS(true),
     /** A tool span's result. */
     TOOL_RESULT(true),
+    /** Retrieved documents as one JSON list or structured array of objects ({@code gen_ai.retrieval.documents}). */
+    DOCUMENTS(true),
 
     // content, per indexed message {n} (side from the rule)
     MESSAGE_ROLE(true), MESSAGE_CONTENT(true), MESSAGE_NAME(true), MESSAGE_TOOL_CALL_ID(true), MESSAGE_FINISH_REASON(true),

@@ -213,14 +213,54 @@ public final class SpanNormalizer {
             if (indexed.metadata != null) {
                 JsonNode metadata = AttributeValues.json(indexed.metadata);
                 if (metadata.isObject()) {
-                    metadata.fields().forEachRemaining(e -> document.putMetadata(e.getKey(),
-                            e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
+                    metadata.fields().forEachRemaining(e -> document.putMetadata(e.getKey(), plain(e.getValue())));
                 } else {
                     document.putMetadata("metadata", AttributeValues.text(indexed.metadata));
                 }
             }
             snapshot.getContextBuilder().addDocuments(document);
         }
+        AnyValue documentList = content.get(Field.DOCUMENTS);
+        JsonNode documents = documentList == null ? null : AttributeValues.json(documentList);
+        if (documents != null && documents.isArray()) {
+            documents.forEach(listed -> snapshot.getContextBuilder().addDocuments(document(listed)));
+        }
+    }
+
+    /**
+     * A document of a GenAI document list: {@code id}, {@code content} (or {@code text}), {@code score}, and every other
+     * property (the {@code metadata} object's properties flattened) as metadata; a bare string is the content.
+     */
+    private static RetrievedDocument.Builder document(JsonNode listed) {
+        RetrievedDocument.Builder document = RetrievedDocument.newBuilder();
+        if (!listed.isObject()) {
+            return document.setContent(listed.isTextual() ? listed.asText() : listed.toString());
+        }
+        listed.fields().forEachRemaining(property -> {
+            JsonNode value = property.getValue();
+            switch (property.getKey()) {
+                case "id" -> document.setId(value.asText());
+                case "content", "text" -> document.setContent(value.isTextual() ? value.asText() : value.toString());
+                case "score" -> {
+                    if (value.isNumber()) {
+                        document.setScore(value.asDouble());
+                    }
+                }
+                case "metadata" -> {
+                    if (value.isObject()) {
+                        value.fields().forEachRemaining(e -> document.putMetadata(e.getKey(), plain(e.getValue())));
+                    } else {
+                        document.putMetadata("metadata", plain(value));
+                    }
+                }
+                default -> document.putMetadata(property.getKey(), plain(value));
+            }
+        });
+        return document;
+    }
+
+    private static String plain(JsonNode value) {
+        return value.isTextual() ? value.asText() : value.toString();
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -52,6 +53,42 @@ class OpenTelemetryGenAiNormalizationTest {
                 attr("gen_ai.conversation.id", "conv_5j66UpCpwteGg4YSxUnt7lPY"),
                 attr("gen_ai.request.temperature", 0.2),
                 input, output, system);
+    }
+
+    @Test
+    void aRetrievalSpansQueryAndDocumentsBecomeInputAndContextAsJsonOrStructured() {
+        String documents = """
+                [{"id":"kb-12","score":0.91,"content":"Refunds are accepted within 30 days.","metadata":{"source":"policy.md"}},
+                 {"id":"kb-40","score":0.47,"content":"Shipping takes 3 to 5 days.","title":"Shipping"}]""";
+        RecordSnapshot fromJson = NORMALIZER.normalize(RESOURCE, span("retrieval policies",
+                attr("gen_ai.operation.name", "retrieval"), attr("gen_ai.data_source.id", "policies"),
+                attr("gen_ai.retrieval.query.text", "Can I return shoes after three weeks?"),
+                attr("gen_ai.retrieval.documents", documents)).build()).snapshot();
+        RecordSnapshot structured = NORMALIZER.normalize(RESOURCE, span("retrieval policies",
+                attr("gen_ai.operation.name", "retrieval"), attr("gen_ai.data_source.id", "policies"),
+                attr("gen_ai.retrieval.query.text", "Can I return shoes after three weeks?"),
+                attr("gen_ai.retrieval.documents", array(
+                        map("id", str("kb-12"), "score", AnyValue.newBuilder().setDoubleValue(0.91).build(),
+                                "content", str("Refunds are accepted within 30 days."),
+                                "metadata", map("source", str("policy.md"))),
+                        map("id", str("kb-40"), "score", AnyValue.newBuilder().setDoubleValue(0.47).build(),
+                                "content", str("Shipping takes 3 to 5 days."), "title", str("Shipping"))))).build())
+                .snapshot();
+
+        for (RecordSnapshot s : List.of(fromJson, structured)) {
+            assertEquals(SourceConvention.SOURCE_CONVENTION_OTEL_GENAI, s.getConvention());
+            assertEquals("Can I return shoes after three weeks?", s.getInput());
+            assertEquals(2, s.getContext().getDocumentsCount(), s.toString());
+            var first = s.getContext().getDocuments(0);
+            assertEquals("kb-12", first.getId());
+            assertEquals("Refunds are accepted within 30 days.", first.getContent());
+            assertEquals(0.91, first.getScore(), 1e-9);
+            assertEquals("policy.md", first.getMetadataOrThrow("source"));
+            assertEquals("Shipping", s.getContext().getDocuments(1).getMetadataOrThrow("title"));
+            assertFalse(s.getAttributesMap().containsKey("gen_ai.retrieval.documents"), "content leaves the attributes");
+            assertEquals("policies", s.getAttributesOrThrow("gen_ai.data_source.id"));
+        }
+        assertEquals(fromJson.getContentHash(), structured.getContentHash());
     }
 
     @Test
