@@ -197,6 +197,10 @@ public class RecomputeRunner {
                                 .getMetricId() + " version " + scope.getMetricVersion().getVersion()
                                 + " is no longer known to the judge").chain(this::fill);
                     }
+                    Running here = running.get(id);
+                    if (here != null && !here.stopped) {
+                        return fill(); // its lease had run out while it ran here: renewed now, it goes on
+                    }
                     Running job = new Running(id, new RecomputeTarget(projectId, metric.get(), version.get(), scope));
                     running.put(id, job);
                     LOG.infof("Running recompute job %s (metric %s version %d)", id, metric.get().getName(),
@@ -208,7 +212,7 @@ public class RecomputeRunner {
 
     private void run(Running job) {
         loop(job)
-                .eventually(() -> running.remove(job.id))
+                .eventually(() -> running.remove(job.id, job))
                 .subscribe().with(ignored -> { }, failure -> LOG.warnf(
                         "Recompute job %s failed on this replica; it is resumed after its lease: %s", job.id,
                         failure.toString()));
@@ -275,8 +279,18 @@ public class RecomputeRunner {
                 .invoke(failure -> LOG.warnf("Recompute job %s waits for the provider: %s", job.id, failure.getMessage()))
                 .onFailure(failure -> failure instanceof LlmCallFailed call && call.isTransient())
                 .retry().withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely()
-                .chain(evaluation -> store.store(evaluation, snapshot).map(stored -> stored.getId().equals(evaluation.getId())
-                        ? judged(evaluation) : new Outcome("skipped", null)))
+                .chain(evaluation -> store.store(evaluation, snapshot)
+                        .map(stored -> stored.getId().equals(evaluation.getId())
+                                ? judged(evaluation) : new Outcome("skipped", null))
+                        // the same judgment stored concurrently (the unique key): counted as the stored one is
+                        .onFailure(failure -> !(failure instanceof Stopped)).recoverWithUni(failure -> earlier(job, snapshot)
+                                .map(earlier -> {
+                                    if (earlier == null) {
+                                        throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
+                                    }
+                                    return job.id.toString().equals(earlier.getRecomputeJobId())
+                                            ? judged(earlier) : new Outcome("skipped", null);
+                                })))
                 .onFailure(Stopped.class).recoverWithNull();
     }
 

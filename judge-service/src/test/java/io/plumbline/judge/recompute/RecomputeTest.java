@@ -38,6 +38,9 @@ import io.plumbline.testing.llm.Match;
 import io.plumbline.testing.llm.Reply;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -70,6 +73,10 @@ class RecomputeTest {
 
     @GrpcClient("judge")
     JudgeGrpc.JudgeBlockingStub judge;
+
+    /** The service's database, to play a replica that died while it held a job. */
+    @Inject
+    Pool pool;
 
     LlmStandIn llm;
     StreamFixture stream;
@@ -233,6 +240,33 @@ class RecomputeTest {
                 .getJobsList().stream().map(RecomputeJob::getId).toList());
         assertEquals(0, judge.listRecomputeJobs(ListRecomputeJobsRequest.newBuilder().setProjectId(stream.project)
                 .addStatuses(RecomputeJob.Status.STATUS_RUNNING).build()).getJobsCount());
+    }
+
+    @Test
+    void aJobWhoseReplicaStoppedIsResumedByAnotherOneAndJudgesEachRecordOnce() {
+        llm.byDefault(Reply.judgment(true, "Helpful."));
+        String metricId = fixture(6);
+        llm.when(VERSION_2).reply(Reply.judgment(false, "Slow.").after(Duration.ofMillis(1000)));
+        RecomputeJob job = judge.startRecompute(StartRecomputeRequest.newBuilder().setProjectId(stream.project)
+                .setScope(scope(metricId, 2).setTimeRange(range(0, 6))).build());
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !llm.requests(VERSION_2).isEmpty());
+
+        // The replica running it is gone, as far as the database can tell: its claim is another's and has run out.
+        int taken = pool.preparedQuery("update recompute_job set claimed_by = 'a-replica-that-died',"
+                        + " claimed_until = now() - interval '1 second' where id = $1 and status = 'STATUS_RUNNING'")
+                .executeAndAwait(Tuple.of(java.util.UUID.fromString(job.getId()))).rowCount();
+        assertEquals(1, taken);
+
+        RecomputeJob done = awaitEnd(job);
+        assertEquals(RecomputeJob.Status.STATUS_SUCCEEDED, done.getStatus(), done.toString());
+        assertEquals(6, done.getTotal());
+        assertEquals(6, done.getSucceeded() + done.getSkipped(), done.toString());
+        assertEquals(6, done.getProcessed());
+        List<Evaluation> judged = ofJob(job.getId());
+        assertEquals(6, judged.size(), "one evaluation per record, though two replicas ran the job");
+        assertEquals(6, recordsOf(judged).size());
+        assertEquals(6, done.getSucceeded(), "records the first replica judged count as judged by the job");
+        assertTrue(llm.requests(VERSION_2).size() <= 6 + 2, "at most the calls in flight at the takeover are repeated");
     }
 
     @Test
