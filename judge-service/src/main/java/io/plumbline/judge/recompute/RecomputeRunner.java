@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.llm.LlmCallFailed;
+import io.plumbline.judge.budget.Budgets;
 import io.plumbline.judge.catalog.MetricCatalog;
 import io.plumbline.judge.evaluation.EvaluationStore;
 import io.plumbline.judge.evaluation.StoredSnapshots;
@@ -12,6 +13,7 @@ import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.RecomputeJob;
 import io.plumbline.proto.judge.v1.RecomputeScope;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
+import io.plumbline.proto.registry.v1.Binding;
 import io.plumbline.proto.registry.v1.Metric;
 import io.plumbline.proto.registry.v1.MetricVersion;
 import io.quarkus.runtime.ShutdownEvent;
@@ -52,7 +54,8 @@ import org.jboss.logging.Logger;
  * stored snapshot is counted missing; one whose newest snapshot this version already judged is skipped; the others are
  * judged ({@link JudgeModel}, retried with backoff while the provider is unavailable) and stored
  * ({@link EvaluationStore}: idempotent, emitted through the outbox), origin RECOMPUTE with the job's id. Each record's
- * outcome and the job's counters are written in one transaction;</li>
+ * outcome, the job's counters and the metric's usage (ListBudgetUsage, binding name "recompute": counted, never
+ * stopped by a budget) are written in one transaction;</li>
  * <li>a stopped job (cancelled, cost cap reached, its lease lost) starts no provider call after the stop is seen: at
  * once when it is cancelled on this replica, within the poll interval when on another one. Judgments already in flight
  * finish and are stored and counted;</li>
@@ -68,7 +71,11 @@ public class RecomputeRunner {
             RecomputeJob.Status.STATUS_RUNNING, RecomputeJob.Status.STATUS_SUCCEEDED, RecomputeJob.Status.STATUS_FAILED,
             RecomputeJob.Status.STATUS_CANCELLED);
 
+    /** Recompute jobs' usage shows in ListBudgetUsage under this name; no budget stops them (max_cost_usd caps them). */
+    static final Binding RECOMPUTE_USAGE = Binding.newBuilder().setName("recompute").build();
+
     private final Pool pool;
+    private final Budgets budgets;
     private final MetricCatalog catalog;
     private final StoredSnapshots snapshots;
     private final JudgeModel judgeModel;
@@ -83,8 +90,9 @@ public class RecomputeRunner {
     private long timer = -1;
 
     RecomputeRunner(Pool pool, MetricCatalog catalog, StoredSnapshots snapshots, JudgeModel judgeModel,
-            EvaluationStore store, RecomputeConfig config, MeterRegistry meters, Vertx vertx) {
+            EvaluationStore store, RecomputeConfig config, MeterRegistry meters, Vertx vertx, Budgets budgets) {
         this.pool = pool;
+        this.budgets = budgets;
         this.catalog = catalog;
         this.snapshots = snapshots;
         this.judgeModel = judgeModel;
@@ -316,6 +324,11 @@ public class RecomputeRunner {
                                                 one(outcome, "errored"), one(outcome, "skipped"), one(outcome, "missing"),
                                                 e == null ? 0L : e.getPromptTokens(), e == null ? 0L : e.getCompletionTokens(),
                                                 e == null ? 0.0 : e.getCostUsd())))
+                                        .call(() -> e == null ? Uni.createFrom().voidItem() : budgets.spent(connection,
+                                                List.of(new Budgets.Spending(job.target.projectId(),
+                                                        job.target.metric().getId(), job.target.metric().getName(),
+                                                        RECOMPUTE_USAGE, e.getPromptTokens() + e.getCompletionTokens(),
+                                                        e.getCostUsd()))))
                                         .map(rows -> {
                                             Row row = rows.iterator().next();
                                             boolean capped = row.getString("status").equals("STATUS_RUNNING")

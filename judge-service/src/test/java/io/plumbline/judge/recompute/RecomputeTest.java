@@ -168,6 +168,14 @@ class RecomputeTest {
         assertEquals(6, second.size());
         assertEquals(Set.copyOf(records), recordsOf(second));
 
+        // Their usage counts toward the metric's, under "recompute" (no budget stops it).
+        var usage = judge.listBudgetUsage(io.plumbline.proto.judge.v1.ListBudgetUsageRequest.newBuilder()
+                .setProjectId(stream.project).setMetricId(metricId).build()).getUsageList().stream()
+                .filter(u -> u.getBindingName().equals("recompute")).findFirst().orElseThrow();
+        assertEquals(6, usage.getEvaluations());
+        assertEquals(6 * (500 + 60), usage.getTokensUsed());
+        assertEquals(listJob.getCostUsd() + rangeJob.getCostUsd(), usage.getCostUsd(), 1e-12);
+
         // The same request_id: the same job, nothing new.
         RecomputeJob again = judge.startRecompute(StartRecomputeRequest.newBuilder().setProjectId(stream.project)
                 .setScope(range).setRequestId("range-1").build());
