@@ -40,6 +40,12 @@ public class EvaluationEntity extends PanacheEntityBase {
     /** A percentage, count or discrete value; null otherwise. */
     @Column(name = "value_number")
     public Double valueNumber;
+    /** When the judged record ended (its snapshot's end time); null for rows older than the column. */
+    @Column(name = "record_end_time")
+    public OffsetDateTime recordEndTime;
+    /** The recompute job that made it, for ORIGIN_RECOMPUTE. */
+    @Column(name = "recompute_job_id")
+    public UUID recomputeJobId;
     /** The whole {@code plumbline.judge.v1.Evaluation}. */
     public byte[] evaluation;
     /** The {@code plumbline.judge.v1.RecordSnapshot} judged. */

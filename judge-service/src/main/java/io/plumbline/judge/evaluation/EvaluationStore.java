@@ -6,7 +6,12 @@ import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.kafka.Topic;
 import io.plumbline.common.metric.OutputTypes;
 import io.plumbline.common.outbox.Outbox;
+import io.plumbline.common.api.Violations;
+import io.plumbline.proto.common.v1.Level;
 import io.plumbline.proto.common.v1.MetricValue;
+import io.plumbline.proto.judge.v1.BatchGetEvaluationsRequest;
+import io.plumbline.proto.judge.v1.BatchGetEvaluationsResponse;
+import io.plumbline.proto.judge.v1.EvaluationWithSnapshot;
 import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.EvaluationEvent;
 import io.plumbline.proto.judge.v1.GetEvaluationRequest;
@@ -20,8 +25,12 @@ import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -33,10 +42,15 @@ import java.util.UUID;
 @ApplicationScoped
 public class EvaluationStore {
 
-    private final Outbox outbox;
+    /** Most ids of one BatchGetEvaluations call. */
+    public static final int MAX_BATCH_GET = 1000;
 
-    EvaluationStore(Outbox outbox) {
+    private final Outbox outbox;
+    private final StoredSnapshots snapshots;
+
+    EvaluationStore(Outbox outbox, StoredSnapshots snapshots) {
         this.outbox = outbox;
+        this.snapshots = snapshots;
     }
 
     /** The stored evaluation of this version, record and content, if there is one. */
@@ -70,6 +84,8 @@ public class EvaluationStore {
         row.status = evaluation.getStatus().name();
         row.origin = evaluation.getOrigin().name();
         row.createdAt = ProtoJson.offsetDateTime(evaluation.getCreateTime());
+        row.recordEndTime = evaluation.hasRecordEndTime() ? ProtoJson.offsetDateTime(evaluation.getRecordEndTime()) : null;
+        row.recomputeJobId = evaluation.getRecomputeJobId().isEmpty() ? null : UUID.fromString(evaluation.getRecomputeJobId());
         if (evaluation.getStatus() == Evaluation.Status.STATUS_OK) {
             var number = OutputTypes.numeric(evaluation.getValue());
             row.valueNumber = number.isPresent() ? number.getAsDouble() : null;
@@ -99,30 +115,69 @@ public class EvaluationStore {
         });
     }
 
-    /** The snapshot an evaluation judged, or the newest stored snapshot of a record. */
-    @WithSession
+    /** The snapshot an evaluation judged, or the newest stored snapshot of a record ({@link StoredSnapshots}). */
     public Uni<RecordSnapshot> snapshot(GetRecordSnapshotRequest request) {
-        Uni<EvaluationEntity> row = switch (request.getTargetCase()) {
-            case EVALUATION_ID -> EvaluationEntity.<EvaluationEntity>findById(uuid(request.getEvaluationId(), "evaluation_id"))
-                    .map(found -> found != null && found.projectId.equals(request.getProjectId()) ? found : null);
+        Uni<RecordSnapshot> found = switch (request.getTargetCase()) {
+            case EVALUATION_ID -> snapshots.ofEvaluation(request.getProjectId(),
+                    uuid(request.getEvaluationId(), "evaluation_id"));
             case RECORD -> {
-                if (request.getRecord().getRecordId().isEmpty()) {
-                    throw ApiException.invalid("record.record_id", "is required");
-                }
-                yield EvaluationEntity.<EvaluationEntity>find("projectId = ?1 and recordId = ?2 and level = ?3"
-                                + " order by createdAt desc", request.getProjectId(), request.getRecord().getRecordId(),
-                        request.getRecord().getLevel().name()).firstResult();
+                Violations v = new Violations();
+                v.check(request.getRecord().getRecordId().isEmpty(), "record.record_id", "is required");
+                v.check(request.getRecord().getLevel() == Level.LEVEL_UNSPECIFIED
+                        || request.getRecord().getLevel() == Level.UNRECOGNIZED, "record.level", "is required");
+                v.throwIfAny();
+                String id = request.getRecord().getRecordId();
+                yield snapshots.newest(request.getProjectId(), request.getRecord().getLevel(), List.of(id))
+                        .map(map -> map.get(id));
             }
             case TARGET_NOT_SET -> throw ApiException.invalid("target", "evaluation_id or record is required");
         };
-        return row.map(found -> {
-            if (found == null) {
+        return found.map(snapshot -> {
+            if (snapshot == null) {
                 throw ApiException.notFound("no stored snapshot for " + (request.hasRecord()
                         ? "record " + request.getRecord().getRecordId() : "evaluation " + request.getEvaluationId())
                         + " in project \"" + request.getProjectId() + "\"");
             }
-            return ProtoJson.parseBytes(found.snapshot, RecordSnapshot.getDefaultInstance());
+            return snapshot;
         });
+    }
+
+    /** Up to 1000 evaluations by id, in request order, with the snapshots they judged when asked. */
+    @WithSession
+    public Uni<BatchGetEvaluationsResponse> batchGet(BatchGetEvaluationsRequest request) {
+        Violations v = new Violations();
+        v.check(request.getEvaluationIdsCount() == 0 || request.getEvaluationIdsCount() > MAX_BATCH_GET, "evaluation_ids",
+                "must hold 1 to " + MAX_BATCH_GET + " ids (has " + request.getEvaluationIdsCount() + ")");
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < Math.min(request.getEvaluationIdsCount(), MAX_BATCH_GET); i++) {
+            try {
+                ids.add(UUID.fromString(request.getEvaluationIds(i)));
+            } catch (IllegalArgumentException e) {
+                v.add("evaluation_ids[" + i + "]", "must be a UUID (was \"" + request.getEvaluationIds(i) + "\")");
+            }
+        }
+        v.throwIfAny();
+        return EvaluationEntity.<EvaluationEntity>find("projectId = ?1 and id in ?2", request.getProjectId(),
+                        List.copyOf(new LinkedHashSet<>(ids)))
+                .list().map(rows -> {
+                    Map<UUID, EvaluationEntity> byId = new HashMap<>();
+                    rows.forEach(row -> byId.put(row.id, row));
+                    var response = BatchGetEvaluationsResponse.newBuilder();
+                    Set<String> missing = new LinkedHashSet<>();
+                    for (int i = 0; i < ids.size(); i++) {
+                        EvaluationEntity row = byId.get(ids.get(i));
+                        if (row == null) {
+                            missing.add(request.getEvaluationIds(i));
+                            continue;
+                        }
+                        var found = EvaluationWithSnapshot.newBuilder().setEvaluation(evaluation(row));
+                        if (request.getIncludeSnapshots()) {
+                            found.setSnapshot(ProtoJson.parseBytes(row.snapshot, RecordSnapshot.getDefaultInstance()));
+                        }
+                        response.addEvaluations(found);
+                    }
+                    return response.addAllMissingIds(missing).build();
+                });
     }
 
     /** Newest first; filters combine with AND. */
@@ -172,6 +227,18 @@ public class EvaluationStore {
         if (request.getCreateTime().hasEndTime()) {
             where.append(" and createdAt < :to");
             params.put("to", ProtoJson.offsetDateTime(request.getCreateTime().getEndTime()));
+        }
+        if (request.getRecordTime().hasStartTime()) {
+            where.append(" and recordEndTime >= :recordFrom");
+            params.put("recordFrom", ProtoJson.offsetDateTime(request.getRecordTime().getStartTime()));
+        }
+        if (request.getRecordTime().hasEndTime()) {
+            where.append(" and recordEndTime < :recordTo");
+            params.put("recordTo", ProtoJson.offsetDateTime(request.getRecordTime().getEndTime()));
+        }
+        if (!request.getRecomputeJobId().isEmpty()) {
+            where.append(" and recomputeJobId = :job");
+            params.put("job", uuid(request.getRecomputeJobId(), "recompute_job_id"));
         }
         if (request.hasValue()) {
             valueFilter(request.getValue(), where, params);

@@ -119,6 +119,7 @@ public class StreamEvaluations {
         Buffer[] snapshots = new Buffer[n];
         Double[] numbers = new Double[n];
         String[] labels = new String[n];
+        OffsetDateTime[] recordEnds = new OffsetDateTime[n];
         for (int i = 0; i < n; i++) {
             Evaluation evaluation = group.get(i).evaluation();
             ids[i] = UUID.fromString(evaluation.getId());
@@ -135,6 +136,7 @@ public class StreamEvaluations {
             created[i] = ProtoJson.offsetDateTime(evaluation.getCreateTime());
             evaluations[i] = Buffer.buffer(evaluation.toByteArray());
             snapshots[i] = Buffer.buffer(group.get(i).snapshot().toByteArray());
+            recordEnds[i] = evaluation.hasRecordEndTime() ? ProtoJson.offsetDateTime(evaluation.getRecordEndTime()) : null;
             if (evaluation.getStatus() == Evaluation.Status.STATUS_OK) {
                 var number = OutputTypes.numeric(evaluation.getValue());
                 numbers[i] = number.isPresent() ? number.getAsDouble() : null;
@@ -144,14 +146,14 @@ public class StreamEvaluations {
         return connection.preparedQuery("""
                         insert into evaluation (id, project_id, metric_id, metric_version, level, record_id, trace_id,
                             session_id, content_hash, status, origin, created_at, evaluation, snapshot, value_number,
-                            value_label)
+                            value_label, record_end_time)
                         select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::integer[], $5::text[], $6::text[],
                             $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[],
-                            $13::bytea[], $14::bytea[], $15::double precision[], $16::text[])
+                            $13::bytea[], $14::bytea[], $15::double precision[], $16::text[], $17::timestamptz[])
                         on conflict (metric_id, metric_version, record_id, content_hash) do nothing
                         returning id""")
                 .execute(Tuple.from(List.<Object>of(ids, projects, metrics, versions, levels, recordIds, traceIds,
-                        sessionIds, hashes, statuses, origins, created, evaluations, snapshots, numbers, labels)))
+                        sessionIds, hashes, statuses, origins, created, evaluations, snapshots, numbers, labels, recordEnds)))
                 .map(rows -> {
                     Set<UUID> inserted = new HashSet<>();
                     rows.forEach(row -> inserted.add(row.getUUID("id")));

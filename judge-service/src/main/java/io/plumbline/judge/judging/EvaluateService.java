@@ -8,6 +8,7 @@ import io.plumbline.common.metric.OutputTypes;
 import io.plumbline.common.metric.PromptTemplate;
 import io.plumbline.judge.catalog.MetricCatalog;
 import io.plumbline.judge.evaluation.EvaluationStore;
+import io.plumbline.judge.evaluation.StoredSnapshots;
 import io.plumbline.judge.normalize.ContentHash;
 import io.plumbline.proto.common.v1.MetricVersionRef;
 import io.plumbline.proto.common.v1.ModelConfig;
@@ -26,12 +27,16 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
 
 /**
  * Ad-hoc judging (the console's playground, the alignment-service's validation of a candidate): a stored metric version
  * (from the {@link MetricCatalog}) or a draft, on records the caller supplies. Items are judged concurrently (bounded
  * per call; provider limits apply on top) and answered in request order. With a stored version, results can be stored
- * (and emitted) and stored ones reused. Stored records as items arrive with the span store.
+ * (and emitted) and stored ones reused. Items are supplied snapshots, stored records (their newest stored snapshot,
+ * {@link StoredSnapshots}) or stored evaluations (exactly the snapshot each judged); a stored one that is not found is
+ * that item's NOT_FOUND error, not the call's.
  */
 @ApplicationScoped
 public class EvaluateService {
@@ -43,11 +48,13 @@ public class EvaluateService {
     private final JudgeModel judgeModel;
     private final MetricCatalog catalog;
     private final EvaluationStore store;
+    private final StoredSnapshots snapshots;
 
-    EvaluateService(JudgeModel judgeModel, MetricCatalog catalog, EvaluationStore store) {
+    EvaluateService(JudgeModel judgeModel, MetricCatalog catalog, EvaluationStore store, StoredSnapshots snapshots) {
         this.judgeModel = judgeModel;
         this.catalog = catalog;
         this.store = store;
+        this.snapshots = snapshots;
     }
 
     public Multi<EvaluateResult> evaluateEach(EvaluateRequest request) {
@@ -95,22 +102,39 @@ public class EvaluateService {
     /** The item's record (with its content hash) and, when asked to reuse, the stored evaluation of it. */
     private Uni<Item> prepare(EvaluateRequest request, JudgeModel.Judge judge, int index, EvaluateItem item) {
         var result = EvaluateResult.newBuilder().setIndex(index).setKey(item.getKey());
-        if (!item.hasSnapshot()) {
-            return Uni.createFrom().item(new Item(result.setError(EvaluateItemError.newBuilder()
-                    .setCode(Status.Code.UNIMPLEMENTED.name())
-                    .setMessage("items[" + index + "]: only supplied snapshots can be judged yet; stored records and "
-                            + "evaluations as items arrive with the span store")), null, null, false));
-        }
-        var snapshot = item.getSnapshot().toBuilder();
-        snapshot.getRecordBuilder().setProjectId(request.getProjectId());
-        snapshot.setContentHash(ContentHash.of(snapshot));
-        RecordSnapshot record = snapshot.build();
-        if (!request.getReuseExisting()) {
-            return Uni.createFrom().item(new Item(result, record, null, false));
-        }
-        return store.existing(judge.version().getMetricId(), judge.version().getVersion(),
-                        record.getRecord().getRecordId(), record.getContentHash())
-                .map(earlier -> new Item(result, record, earlier, earlier != null));
+        Uni<RecordSnapshot> found = switch (item.getRecordCase()) {
+            case SNAPSHOT -> {
+                var snapshot = item.getSnapshot().toBuilder();
+                snapshot.getRecordBuilder().setProjectId(request.getProjectId());
+                snapshot.setContentHash(ContentHash.of(snapshot));
+                yield Uni.createFrom().item(snapshot.build());
+            }
+            case STORED_RECORD -> {
+                String recordId = item.getStoredRecord().getRecordId();
+                yield snapshots.newest(request.getProjectId(), item.getStoredRecord().getLevel(), List.of(recordId))
+                        .map(map -> map.get(recordId));
+            }
+            case EVALUATION_ID -> snapshots.ofEvaluation(request.getProjectId(), UUID.fromString(item.getEvaluationId()));
+            case RECORD_NOT_SET -> throw new IllegalStateException("refused by the validation");
+        };
+        return found.chain(record -> {
+            if (record == null) {
+                String what = item.hasStoredRecord()
+                        ? "record " + item.getStoredRecord().getRecordId() + " (" + item.getStoredRecord().getLevel()
+                                + ") has no stored snapshot"
+                        : "evaluation " + item.getEvaluationId() + " does not exist";
+                return Uni.createFrom().item(new Item(result.setError(EvaluateItemError.newBuilder()
+                        .setCode(Status.Code.NOT_FOUND.name())
+                        .setMessage("items[" + index + "]: " + what + " in project \"" + request.getProjectId() + "\"")),
+                        null, null, false));
+            }
+            if (!request.getReuseExisting()) {
+                return Uni.createFrom().item(new Item(result, record, null, false));
+            }
+            return store.existing(judge.version().getMetricId(), judge.version().getVersion(),
+                            record.getRecord().getRecordId(), record.getContentHash())
+                    .map(earlier -> new Item(result, record, earlier, earlier != null));
+        });
     }
 
     private Uni<Item> judged(EvaluateRequest request, JudgeModel.Judge judge, Item item) {
@@ -124,7 +148,10 @@ public class EvaluateService {
                         .setMetricVersion(judge.version()).setMetricName(judge.metricName())
                         .setOutputType(judge.outputType()).setJudgeModel(judge.model())
                         .setContentHash(item.record().getContentHash()).setOrigin(Evaluation.Origin.ORIGIN_AD_HOC)
+                        .setCreateTime(io.plumbline.common.api.ProtoJson.timestamp(io.plumbline.common.api.ProtoJson.now()))
                         .setStatus(Evaluation.Status.STATUS_ERROR).setError(failure.getMessage()).build())
+                .map(evaluation -> item.record().hasEndTime() && !evaluation.hasRecordEndTime()
+                        ? evaluation.toBuilder().setRecordEndTime(item.record().getEndTime()).build() : evaluation)
                 .map(item::with);
     }
 
@@ -167,11 +194,28 @@ public class EvaluateService {
                 "must hold 1 to " + MAX_ITEMS + " items (has " + request.getItemsCount() + ")");
         v.check(request.getMaxConcurrency() < 0 || request.getMaxConcurrency() > MAX_CONCURRENCY, "max_concurrency",
                 "must be 0 (the default, " + DEFAULT_CONCURRENCY + ") to " + MAX_CONCURRENCY);
-        if (request.getStore() || request.getReuseExisting()) {
-            for (int i = 0; i < request.getItemsCount(); i++) {
-                var item = request.getItems(i);
-                v.check(item.hasSnapshot() && item.getSnapshot().getRecord().getRecordId().isEmpty(),
-                        "items[" + i + "].snapshot.record.record_id", "is required to store or reuse evaluations");
+        for (int i = 0; i < Math.min(request.getItemsCount(), MAX_ITEMS); i++) {
+            var item = request.getItems(i);
+            String field = "items[" + i + "]";
+            switch (item.getRecordCase()) {
+                case SNAPSHOT -> v.check((request.getStore() || request.getReuseExisting())
+                                && item.getSnapshot().getRecord().getRecordId().isEmpty(),
+                        field + ".snapshot.record.record_id", "is required to store or reuse evaluations");
+                case STORED_RECORD -> {
+                    v.check(item.getStoredRecord().getRecordId().isEmpty(), field + ".stored_record.record_id",
+                            "is required");
+                    v.check(item.getStoredRecord().getLevel() == io.plumbline.proto.common.v1.Level.LEVEL_UNSPECIFIED
+                            || item.getStoredRecord().getLevel() == io.plumbline.proto.common.v1.Level.UNRECOGNIZED,
+                            field + ".stored_record.level", "is required");
+                }
+                case EVALUATION_ID -> {
+                    try {
+                        UUID.fromString(item.getEvaluationId());
+                    } catch (IllegalArgumentException e) {
+                        v.add(field + ".evaluation_id", "must be a UUID (was \"" + item.getEvaluationId() + "\")");
+                    }
+                }
+                case RECORD_NOT_SET -> v.add(field, "needs a record: snapshot, stored_record or evaluation_id");
             }
         }
         return v;

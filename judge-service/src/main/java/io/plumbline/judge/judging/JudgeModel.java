@@ -45,13 +45,25 @@ public class JudgeModel {
 
     /** What judges: a metric version (or a draft) and the model. */
     public record Judge(String projectId, MetricVersionRef version, String metricName, OutputType outputType,
-            VersionContent content, ModelConfig model, Evaluation.Origin origin, String bindingName) {
+            VersionContent content, ModelConfig model, Evaluation.Origin origin, String bindingName,
+            String recomputeJobId) {
+
+        /** A judge of the stream (a binding's) or an ad-hoc one. */
+        public Judge(String projectId, MetricVersionRef version, String metricName, OutputType outputType,
+                VersionContent content, ModelConfig model, Evaluation.Origin origin, String bindingName) {
+            this(projectId, version, metricName, outputType, content, model, origin, bindingName, "");
+        }
 
         /** An ad-hoc judge (Evaluate). */
         public Judge(String projectId, MetricVersionRef version, String metricName, OutputType outputType,
                 VersionContent content, ModelConfig model) {
             this(projectId, version, metricName, outputType, content, model, Evaluation.Origin.ORIGIN_AD_HOC, "");
         }
+    }
+
+    /** The characters one judgment of the record sends as its prompt (system and user message), for estimates. */
+    public static int promptLength(Judge judge, RecordSnapshot record) {
+        return PromptRenderer.SYSTEM.length() + PromptRenderer.render(judge.content(), judge.outputType(), record).length();
     }
 
     public Uni<Evaluation> judge(Judge judge, RecordSnapshot record) {
@@ -67,7 +79,11 @@ public class JudgeModel {
                 .setContentHash(record.getContentHash())
                 .setOrigin(judge.origin())
                 .setBindingName(judge.bindingName())
+                .setRecomputeJobId(judge.recomputeJobId())
                 .setCreateTime(ProtoJson.timestamp(ProtoJson.now()));
+        if (record.hasEndTime()) {
+            evaluation.setRecordEndTime(record.getEndTime());
+        }
         long start = System.nanoTime();
         return llm.chat(call(judge, prompt))
                 .chain(answer -> {

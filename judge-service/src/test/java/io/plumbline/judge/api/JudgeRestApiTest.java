@@ -74,4 +74,79 @@ class JudgeRestApiTest {
         given().queryParam("date", "yesterday").get(base + "/budget-usage").then().statusCode(400);
         given().get(base + "/budget-usage").then().statusCode(200);
     }
+
+    @Test
+    void recomputeJobsBatchGetAndTheRecordTimeFilterOverRest() {
+        String metricId = stream.publish("rest-recompute", Level.LEVEL_SPAN, StreamFixture.all("spans"));
+        String base = "/api/v1/projects/" + stream.project;
+        String earlyTrace = io.plumbline.judge.OtlpSpans.newTraceId();
+        var early = StreamFixture.chat(earlyTrace, null, "Where is Lisbon?", "In Portugal.")
+                .setEndTimeUnixNano(io.plumbline.judge.OtlpSpans.START + 1_000_000_000L);
+        String lateTrace = io.plumbline.judge.OtlpSpans.newTraceId();
+        var late = StreamFixture.chat(lateTrace, null, "Where is Porto?", "In Portugal too.")
+                .setEndTimeUnixNano(io.plumbline.judge.OtlpSpans.START + 60_000_000_000L);
+        stream.send(early);
+        stream.send(late);
+        String earlyId = earlyTrace + "/" + StreamFixture.spanId(early);
+        var judged = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> stream.evaluations(metricId), list -> list.size() == 2);
+        String earlyEvaluation = judged.stream().filter(e -> e.getRecord().getRecordId().equals(earlyId)).findFirst()
+                .orElseThrow().getId();
+        String missing = UUID.randomUUID().toString();
+
+        given().contentType("application/json").body("""
+                        {"evaluationIds": ["%s", "%s"], "includeSnapshots": true}""".formatted(earlyEvaluation, missing))
+                .post(base + "/evaluations/batch-get")
+                .then().statusCode(200)
+                .body("evaluations", hasSize(1))
+                .body("evaluations[0].evaluation.id", equalTo(earlyEvaluation))
+                .body("evaluations[0].snapshot.output", equalTo("In Portugal."))
+                .body("missingIds[0]", equalTo(missing));
+        given().contentType("application/json").body("{}").post(base + "/evaluations/batch-get").then().statusCode(400);
+
+        // record time: the early span ended at START + 1 s, the late one a minute after START
+        String start = java.time.Instant.ofEpochSecond(0, io.plumbline.judge.OtlpSpans.START).toString();
+        String halfMinute = java.time.Instant.ofEpochSecond(0, io.plumbline.judge.OtlpSpans.START + 30_000_000_000L)
+                .toString();
+        given().queryParam("metricId", metricId).queryParam("recordTime.startTime", start)
+                .queryParam("recordTime.endTime", halfMinute).get(base + "/evaluations")
+                .then().statusCode(200).body("evaluations", hasSize(1)).body("evaluations[0].id", equalTo(earlyEvaluation));
+        given().queryParam("metricId", metricId).queryParam("recordTime.startTime", halfMinute).get(base + "/evaluations")
+                .then().statusCode(200).body("evaluations", hasSize(1))
+                .body("evaluations[0].record.recordId", equalTo(lateTrace + "/" + StreamFixture.spanId(late)));
+        given().queryParam("recordTime.startTime", "yesterday").get(base + "/evaluations").then().statusCode(400);
+
+        String scope = """
+                {"metricVersion": {"metricId": "%s", "version": 1}, "records": {"recordIds": ["%s", "no-such/record"]}}"""
+                .formatted(metricId, earlyId);
+        given().contentType("application/json").body("{\"scope\": " + scope + "}").post(base + "/recompute-jobs/estimate")
+                .then().statusCode(200)
+                .body("records", equalTo("2")) // int64 in the proto3 JSON mapping
+                .body("alreadyEvaluated", equalTo("1"))
+                .body("unknownRecordIds[0]", equalTo("no-such/record"));
+        String job = given().contentType("application/json")
+                .body("{\"scope\": " + scope + ", \"requestId\": \"rest-1\", \"requestedBy\": \"ana\"}")
+                .post(base + "/recompute-jobs")
+                .then().statusCode(200).body("requestedBy", equalTo("ana")).extract().path("id");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> "STATUS_SUCCEEDED".equals(
+                given().get(base + "/recompute-jobs/" + job).then().statusCode(200).extract().path("status")));
+        given().get(base + "/recompute-jobs/" + job).then().body("skipped", equalTo("1")).body("missing", equalTo("1"))
+                .body("processed", equalTo("2"));
+        given().contentType("application/json")
+                .body("{\"scope\": " + scope + ", \"requestId\": \"rest-1\"}").post(base + "/recompute-jobs")
+                .then().statusCode(200).body("id", equalTo(job));
+        given().queryParam("statuses", "STATUS_SUCCEEDED").get(base + "/recompute-jobs")
+                .then().statusCode(200).body("jobs", hasSize(1)).body("jobs[0].id", equalTo(job));
+        given().contentType("application/json").body("{\"cancelledBy\": \"bo\"}")
+                .post(base + "/recompute-jobs/" + job + "/cancel")
+                .then().statusCode(200).body("status", equalTo("STATUS_SUCCEEDED")).body("cancelledBy", nullValue());
+
+        given().get(base + "/recompute-jobs/" + UUID.randomUUID()).then().statusCode(404);
+        given().get(base + "/recompute-jobs/job-1").then().statusCode(400);
+        given().contentType("application/json").body("{}").post(base + "/recompute-jobs/estimate").then().statusCode(400);
+        given().queryParam("statuses", "STATUS_SOMEDAY").get(base + "/recompute-jobs").then().statusCode(400);
+        given().contentType("application/json").body("{\"scope\": {\"metricVersion\": {\"metricId\": \"" + UUID.randomUUID()
+                        + "\"}, \"records\": {\"recordIds\": [\"r\"]}}}")
+                .post(base + "/recompute-jobs").then().statusCode(404);
+    }
 }

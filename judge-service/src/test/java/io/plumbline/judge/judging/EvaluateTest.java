@@ -265,6 +265,115 @@ class EvaluateTest {
         assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
     }
 
+    @Test
+    void storedRecordsAndStoredEvaluationsAreJudgedAsItemsAndReadInBatches() {
+        llm.byDefault(Reply.judgment(true, "Helpful."));
+        try (var stream = new io.plumbline.judge.StreamFixture(judge)) {
+            String metricId = stream.publish("stored-items", io.plumbline.proto.common.v1.Level.LEVEL_SPAN,
+                    io.plumbline.judge.StreamFixture.all("spans"));
+            String lisbonTrace = io.plumbline.judge.OtlpSpans.newTraceId();
+            var lisbon = io.plumbline.judge.StreamFixture.chat(lisbonTrace, null, "Where is Lisbon?", "In Portugal.");
+            String portoTrace = io.plumbline.judge.OtlpSpans.newTraceId();
+            var porto = io.plumbline.judge.StreamFixture.chat(portoTrace, null, "Where is Porto?", "In Spain.");
+            stream.send(lisbon);
+            stream.send(porto);
+            String lisbonId = lisbonTrace + "/" + io.plumbline.judge.StreamFixture.spanId(lisbon);
+            String portoId = portoTrace + "/" + io.plumbline.judge.StreamFixture.spanId(porto);
+            var judged = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> stream.evaluations(metricId), list -> list.size() == 2);
+            Evaluation onLisbon = judged.stream().filter(e -> e.getRecord().getRecordId().equals(lisbonId)).findFirst()
+                    .orElseThrow();
+            Evaluation onPorto = judged.stream().filter(e -> e.getRecord().getRecordId().equals(portoId)).findFirst()
+                    .orElseThrow();
+            assertEquals(com.google.protobuf.util.Timestamps.fromNanos(lisbon.getEndTimeUnixNano()),
+                    onLisbon.getRecordEndTime(), "the record's end time is kept with its evaluation");
+
+            // The newest stored snapshot of a record, and exactly what an evaluation judged: the stream's evaluations
+            // are found again (same version, record and content hash).
+            String unknown = java.util.UUID.randomUUID().toString();
+            var ref = io.plumbline.proto.common.v1.MetricVersionRef.newBuilder().setMetricId(metricId).build();
+            var reused = judge.evaluate(EvaluateRequest.newBuilder().setProjectId(stream.project).setMetricVersion(ref)
+                    .setReuseExisting(true)
+                    .addItems(EvaluateItem.newBuilder().setKey("lisbon").setStoredRecord(span(lisbonId)))
+                    .addItems(EvaluateItem.newBuilder().setKey("porto").setEvaluationId(onPorto.getId()))
+                    .addItems(EvaluateItem.newBuilder().setKey("gone").setStoredRecord(span("no-such/record")))
+                    .addItems(EvaluateItem.newBuilder().setKey("never").setEvaluationId(unknown))
+                    .build());
+            assertEquals(onLisbon.getId(), reused.getResults(0).getEvaluation().getId());
+            assertTrue(reused.getResults(0).getReused());
+            assertEquals(onPorto.getId(), reused.getResults(1).getEvaluation().getId());
+            assertEquals("NOT_FOUND", reused.getResults(2).getError().getCode());
+            assertTrue(reused.getResults(2).getError().getMessage().startsWith("items[2]: record no-such/record"),
+                    reused.getResults(2).getError().getMessage());
+            assertEquals("NOT_FOUND", reused.getResults(3).getError().getCode());
+            assertTrue(reused.getResults(3).getError().getMessage().startsWith("items[3]: evaluation " + unknown),
+                    reused.getResults(3).getError().getMessage());
+            assertEquals("never", reused.getResults(3).getKey());
+
+            // A draft judges the stored content.
+            var draft = judge.evaluate(request(BOOLEAN).toBuilder().setProjectId(stream.project)
+                    .addItems(EvaluateItem.newBuilder().setEvaluationId(onPorto.getId())).build());
+            assertEquals(Evaluation.Status.STATUS_OK, draft.getResults(0).getEvaluation().getStatus());
+            assertEquals(onPorto.getContentHash(), draft.getResults(0).getEvaluation().getContentHash());
+            assertTrue(llm.lastRequest().lastUserText().contains("In Spain."), llm.lastRequest().lastUserText());
+            assertTrue(llm.lastRequest().lastUserText().contains("Where is Porto?"));
+
+            var bad = assertThrows(StatusRuntimeException.class, () -> judge.evaluate(EvaluateRequest.newBuilder()
+                    .setProjectId(stream.project).setMetricVersion(ref)
+                    .addItems(EvaluateItem.newBuilder().setStoredRecord(io.plumbline.proto.common.v1.RecordRef.newBuilder()
+                            .setLevel(io.plumbline.proto.common.v1.Level.LEVEL_SPAN)))
+                    .addItems(EvaluateItem.newBuilder().setEvaluationId("e-1"))
+                    .addItems(EvaluateItem.getDefaultInstance()).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
+            String message = bad.getStatus().getDescription();
+            assertTrue(message.contains("items[0].stored_record.record_id: is required"), message);
+            assertTrue(message.contains("items[1].evaluation_id: must be a UUID"), message);
+            assertTrue(message.contains("items[2]: needs a record"), message);
+
+            // GetRecordSnapshot of a record: its newest stored snapshot.
+            var snapshot = judge.getRecordSnapshot(io.plumbline.proto.judge.v1.GetRecordSnapshotRequest.newBuilder()
+                    .setProjectId(stream.project).setRecord(span(lisbonId)).build());
+            assertEquals("In Portugal.", snapshot.getOutput());
+            assertEquals(onLisbon.getContentHash(), snapshot.getContentHash());
+            assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> judge.getRecordSnapshot(
+                    io.plumbline.proto.judge.v1.GetRecordSnapshotRequest.newBuilder().setProjectId("another")
+                            .setRecord(span(lisbonId)).build())).getStatus().getCode());
+
+            // BatchGetEvaluations: request order, the missing ones named, snapshots on request.
+            var batch = judge.batchGetEvaluations(io.plumbline.proto.judge.v1.BatchGetEvaluationsRequest.newBuilder()
+                    .setProjectId(stream.project).addEvaluationIds(onPorto.getId()).addEvaluationIds(unknown)
+                    .addEvaluationIds(onLisbon.getId()).setIncludeSnapshots(true).build());
+            assertEquals(java.util.List.of(onPorto.getId(), onLisbon.getId()), batch.getEvaluationsList().stream()
+                    .map(e -> e.getEvaluation().getId()).toList());
+            assertEquals(java.util.List.of(unknown), batch.getMissingIdsList());
+            assertEquals("In Spain.", batch.getEvaluations(0).getSnapshot().getOutput());
+            var lean = judge.batchGetEvaluations(io.plumbline.proto.judge.v1.BatchGetEvaluationsRequest.newBuilder()
+                    .setProjectId(stream.project).addEvaluationIds(onLisbon.getId()).build());
+            assertTrue(!lean.getEvaluations(0).hasSnapshot());
+            var elsewhere = judge.batchGetEvaluations(io.plumbline.proto.judge.v1.BatchGetEvaluationsRequest.newBuilder()
+                    .setProjectId("another").addEvaluationIds(onLisbon.getId()).build());
+            assertEquals(java.util.List.of(onLisbon.getId()), elsewhere.getMissingIdsList());
+            var none = assertThrows(StatusRuntimeException.class, () -> judge.batchGetEvaluations(
+                    io.plumbline.proto.judge.v1.BatchGetEvaluationsRequest.newBuilder().setProjectId(stream.project).build()));
+            assertTrue(none.getStatus().getDescription().contains("evaluation_ids: must hold 1 to 1000"));
+            var tooMany = io.plumbline.proto.judge.v1.BatchGetEvaluationsRequest.newBuilder().setProjectId(stream.project);
+            for (int i = 0; i < 1001; i++) {
+                tooMany.addEvaluationIds(unknown);
+            }
+            assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(StatusRuntimeException.class,
+                    () -> judge.batchGetEvaluations(tooMany.build())).getStatus().getCode());
+            var malformed = assertThrows(StatusRuntimeException.class, () -> judge.batchGetEvaluations(
+                    io.plumbline.proto.judge.v1.BatchGetEvaluationsRequest.newBuilder().setProjectId(stream.project)
+                            .addEvaluationIds(onLisbon.getId()).addEvaluationIds("e-2").build()));
+            assertTrue(malformed.getStatus().getDescription().contains("evaluation_ids[1]: must be a UUID"));
+        }
+    }
+
+    private static io.plumbline.proto.common.v1.RecordRef span(String recordId) {
+        return io.plumbline.proto.common.v1.RecordRef.newBuilder().setLevel(io.plumbline.proto.common.v1.Level.LEVEL_SPAN)
+                .setRecordId(recordId).build();
+    }
+
     private Evaluation first(String metricId) {
         return judge.listEvaluations(io.plumbline.proto.judge.v1.ListEvaluationsRequest.newBuilder().setProjectId("store")
                 .setMetricId(metricId).setRecordId("trace-1/span-1").build()).getEvaluations(0);
