@@ -127,7 +127,7 @@ class StreamBenchmark {
         List<Double> rates = new ArrayList<>();
         try (LlmStandIn llm = LlmStandIn.start(ConfigProvider.getConfig().getValue(LlmProviderResource.PORT, Integer.class));
                 StreamFixture stream = new StreamFixture(judge)) {
-            llm.byDefault(Reply.judgment(true, "Fine.").usage(400, 40));
+            llm.byDefault(Reply.judgment(true, "Fine.").usage(400, 40)).keepRequests(false);
             String metricId = stream.publish("bench-helpfulness", Level.LEVEL_SPAN, StreamFixture.all("every-span"));
             llm.latency(Latency.fixed(Duration.ofMillis(300)));
             for (int round = 0; round < rounds; round++) {

@@ -73,6 +73,7 @@ public final class LlmStandIn implements AutoCloseable {
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private volatile Reply defaultReply = INITIAL_DEFAULT;
     private volatile Latency latency = Latency.none();
+    private volatile boolean keepRequests = true;
 
     private LlmStandIn(int port) {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
@@ -164,6 +165,15 @@ public final class LlmStandIn implements AutoCloseable {
         }
         releaseUnanswered();
         maxInFlight.set(inFlight.get());
+    }
+
+    /**
+     * Whether received requests are kept for {@link #requests()} (the default): a load test that sends tens of
+     * thousands turns it off, so that the stand-in does not hold them all in the heap it measures.
+     */
+    public LlmStandIn keepRequests(boolean keep) {
+        this.keepRequests = keep;
+        return this;
     }
 
     /** Removes one rule. */
@@ -309,7 +319,9 @@ public final class LlmStandIn implements AutoCloseable {
         synchronized (requests) {
             LlmRequest request = new LlmRequest(sequence.incrementAndGet(), Instant.now(), protocol, http.method().name(),
                     http.path(), Collections.unmodifiableMap(headers), raw, body);
-            requests.add(request);
+            if (keepRequests) {
+                requests.add(request);
+            }
             requests.notifyAll();
             return request;
         }
