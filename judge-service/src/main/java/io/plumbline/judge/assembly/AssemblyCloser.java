@@ -110,7 +110,7 @@ public class AssemblyCloser {
         int limit = Math.min(room, config.batchSize());
         return claim(limit).chain(records -> judging.unjudged(records).invoke(due -> {
             for (int i = 0; i < records.size(); i++) {
-                launch(records.get(i), due.get(i));
+                launch(records.get(i).record(), due.get(i));
             }
         }).replaceWith(records.size())).chain(claimed -> claimed == limit ? fill() : Uni.createFrom().voidItem());
     }
@@ -236,20 +236,27 @@ public class AssemblyCloser {
                 .collect().last().replaceWithVoid();
     }
 
-    /** Claims pending assembled records for judging (a lease, so that a dead replica's claim runs out). */
-    private Uni<List<RecordSnapshot>> claim(int limit) {
+    /**
+     * Claims pending assembled records for judging (a lease, so that a dead replica's claim runs out), each with whether
+     * it was claimed before: only such a record can have judgments stored already.
+     */
+    private Uni<List<RecordJudging.Claimed>> claim(int limit) {
         return pool.preparedQuery("""
-                        update assembled_record set claimed_until = now() + make_interval(secs => $1)
-                        where (project_id, level, record_id) in (
-                            select project_id, level, record_id from assembled_record
+                        with picked as (
+                            select project_id, level, record_id, claimed_until is not null as claimed_before
+                            from assembled_record
                             where judged_at is null and (claimed_until is null or claimed_until < now())
                             order by closed_at limit $2 for update skip locked)
-                        returning snapshot""")
+                        update assembled_record r set claimed_until = now() + make_interval(secs => $1)
+                        from picked
+                        where (r.project_id, r.level, r.record_id) = (picked.project_id, picked.level, picked.record_id)
+                        returning r.snapshot, picked.claimed_before""")
                 .execute(Tuple.of(seconds(config.judgeLease()), limit))
                 .map(rows -> {
-                    List<RecordSnapshot> records = new ArrayList<>();
-                    rows.forEach(row -> records.add(ProtoJson.parseBytes(row.getBuffer("snapshot").getBytes(),
-                            RecordSnapshot.getDefaultInstance())));
+                    List<RecordJudging.Claimed> records = new ArrayList<>();
+                    rows.forEach(row -> records.add(new RecordJudging.Claimed(ProtoJson.parseBytes(
+                            row.getBuffer("snapshot").getBytes(), RecordSnapshot.getDefaultInstance()),
+                            row.getBoolean("claimed_before"))));
                     return records;
                 });
     }

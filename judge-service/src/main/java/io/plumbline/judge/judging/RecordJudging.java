@@ -92,13 +92,24 @@ public class RecordJudging {
         return due;
     }
 
+    /** A record claimed for judging, and whether it was claimed before (a claim that ran out, or a replica that died). */
+    public record Claimed(RecordSnapshot record, boolean claimedBefore) {
+    }
+
     /**
-     * The judgments each of these records is due that are not stored yet (in the records' order), in one query: a record claimed again after its
-     * claim ran out (a replica died mid-way) is not sent to the provider again for what was already stored.
+     * The judgments each of these records is due that are not stored yet, in the records' order: a record claimed again
+     * after its claim ran out (a replica died mid-way) is not sent to the provider again for what was already stored.
+     * Only records claimed before are looked up, all in one query; a record claimed for the first time has no stream
+     * judgment stored yet.
      */
-    public Uni<List<List<Work>>> unjudged(List<RecordSnapshot> records) {
-        List<List<Work>> due = records.stream().map(this::due).toList();
-        List<StreamEvaluations.Key> keys = due.stream().flatMap(List::stream).map(Work::key).toList();
+    public Uni<List<List<Work>>> unjudged(List<Claimed> records) {
+        List<List<Work>> due = records.stream().map(claimed -> due(claimed.record())).toList();
+        List<StreamEvaluations.Key> keys = new ArrayList<>();
+        for (int i = 0; i < records.size(); i++) {
+            if (records.get(i).claimedBefore()) {
+                due.get(i).forEach(work -> keys.add(work.key()));
+            }
+        }
         if (keys.isEmpty()) {
             return Uni.createFrom().item(due);
         }

@@ -152,7 +152,8 @@ class SpanJudgingTest {
 
         // As if the replica that judged them died after storing the evaluations and before marking the records judged:
         // their claims run out and any replica claims them again.
-        int reopened = pool.preparedQuery("update assembled_record set judged_at = null, claimed_until = null"
+        int reopened = pool.preparedQuery("update assembled_record set judged_at = null,"
+                        + " claimed_until = now() - interval '1 second'"
                         + " where project_id = $1 and level = 'LEVEL_SPAN'")
                 .execute(Tuple.of(project)).await().atMost(Duration.ofSeconds(10)).rowCount();
         assertEquals(2, reopened);
