@@ -49,7 +49,9 @@ final class ConventionTables {
 
     /**
      * OpenInference (Arize Phoenix): {@code input.value} / {@code output.value}, flattened messages
-     * {@code llm.input_messages.N.message.*} with content parts and tool calls, {@code retrieval.documents.N.document.*}.
+     * {@code llm.input_messages.N.message.*} with content parts and tool calls, {@code retrieval.documents.N.document.*};
+     * a reranker span's query is its input and the documents it kept ({@code reranker.output_documents.N.document.*})
+     * its context.
      */
     static final ConventionTable OPENINFERENCE = new ConventionTable(SourceConvention.SOURCE_CONVENTION_OPENINFERENCE, List.of(
             rule("openinference.span.kind", Field.OPERATION),
@@ -86,7 +88,13 @@ final class ConventionTables {
             rule("retrieval.documents.{n}.document.id", Field.DOCUMENT_ID),
             rule("retrieval.documents.{n}.document.content", Field.DOCUMENT_CONTENT),
             rule("retrieval.documents.{n}.document.score", Field.DOCUMENT_SCORE),
-            rule("retrieval.documents.{n}.document.metadata", Field.DOCUMENT_METADATA)));
+            rule("retrieval.documents.{n}.document.metadata", Field.DOCUMENT_METADATA),
+            rule("reranker.query", Field.INPUT_VALUE),
+            rule("reranker.model_name", Field.REQUEST_MODEL),
+            rule("reranker.output_documents.{n}.document.id", Field.DOCUMENT_ID),
+            rule("reranker.output_documents.{n}.document.content", Field.DOCUMENT_CONTENT),
+            rule("reranker.output_documents.{n}.document.score", Field.DOCUMENT_SCORE),
+            rule("reranker.output_documents.{n}.document.metadata", Field.DOCUMENT_METADATA)));
 
     /**
      * OpenLLMetry (Traceloop): flattened {@code gen_ai.prompt.N.*} / {@code gen_ai.completion.N.*} with tool calls,

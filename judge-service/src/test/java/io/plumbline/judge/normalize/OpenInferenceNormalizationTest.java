@@ -92,6 +92,31 @@ class OpenInferenceNormalizationTest {
     }
 
     @Test
+    void rerankerSpansAreJudgedOnTheirQueryAndTheDocumentsTheyKept() {
+        RecordSnapshot s = NORMALIZER.normalize(RESOURCE, span("rerank",
+                attr("openinference.span.kind", "RERANKER"),
+                attr("reranker.query", "return policy for shoes"),
+                attr("reranker.model_name", "cross-encoder/ms-marco-MiniLM-L-6-v2"),
+                attr("reranker.top_k", 1L),
+                attr("reranker.input_documents.0.document.id", "doc-7"),
+                attr("reranker.input_documents.0.document.content", "Sale items are final."),
+                attr("reranker.input_documents.1.document.id", "doc-12"),
+                attr("reranker.input_documents.1.document.content", "Shoes can be returned within 30 days."),
+                attr("reranker.output_documents.0.document.id", "doc-12"),
+                attr("reranker.output_documents.0.document.content", "Shoes can be returned within 30 days."),
+                attr("reranker.output_documents.0.document.score", 0.97)).build()).snapshot();
+
+        assertEquals("return policy for shoes", s.getInput());
+        List<RetrievedDocument> kept = s.getContext().getDocumentsList();
+        assertEquals(List.of("doc-12"), kept.stream().map(RetrievedDocument::getId).toList());
+        assertEquals("Shoes can be returned within 30 days.", kept.get(0).getContent());
+        assertEquals(0.97, kept.get(0).getScore(), 1e-9);
+        assertEquals("cross-encoder/ms-marco-MiniLM-L-6-v2", s.getModel());
+        assertEquals("RERANKER", s.getOperation());
+        assertEquals(SourceConvention.SOURCE_CONVENTION_OPENINFERENCE, s.getConvention());
+    }
+
+    @Test
     void chainSpansUseInputAndOutputValuesAndContentPartsAreJoined() {
         RecordSnapshot chain = NORMALIZER.normalize(RESOURCE, span("RetrievalQA",
                 attr("openinference.span.kind", "CHAIN"), attr("input.value", "Can I return shoes?"),
