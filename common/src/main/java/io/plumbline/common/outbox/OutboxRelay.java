@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -53,6 +55,8 @@ public class OutboxRelay {
     private volatile KafkaProducer<String, byte[]> producer;
     private volatile boolean brokerWasDown;
     private volatile String lastFailure = "";
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicBoolean requested = new AtomicBoolean();
 
     OutboxRelay(DataSource dataSource, MeterRegistry meters,
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
@@ -67,8 +71,42 @@ public class OutboxRelay {
         meters.gauge("plumbline.outbox.pending", pending);
     }
 
+    /**
+     * Publishes what committed now rather than at the next poll, on a worker thread; for writers that just committed
+     * events. Requests made while a run is under way are served by one more pass of that run; while the broker is
+     * away, the poll alone retries.
+     */
+    public void publishSoon() {
+        requested.set(true);
+        if (running.get() || brokerWasDown) {
+            return;
+        }
+        try {
+            Infrastructure.getDefaultWorkerPool().execute(this::relay);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            // the next poll, or the next start, publishes it
+        }
+    }
+
     @Scheduled(every = "${plumbline.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void relay() {
+        if (!running.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            do {
+                requested.set(false);
+                drain();
+            } while (requested.get() && !brokerWasDown);
+        } finally {
+            running.set(false);
+        }
+        if (requested.get() && !brokerWasDown) {
+            publishSoon(); // asked for between the last pass and the end of this run
+        }
+    }
+
+    private void drain() {
         try {
             int sent;
             do {
@@ -140,6 +178,7 @@ public class OutboxRelay {
                 record.headers().add(new RecordHeader(EVENT_ID_HEADER, row.eventId().getBytes(StandardCharsets.UTF_8)));
                 acks.add(producer().send(record));
             }
+            producer().flush(); // the whole batch leaves now, in as few requests as it fits
         } catch (RuntimeException e) {
             lastFailure = e.toString();
         }
@@ -189,6 +228,8 @@ public class OutboxRelay {
                     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) sendTimeout.toMillis());
                     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) sendTimeout.toMillis() / 2);
                     config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+                    // A batch of rows goes out at once: large per-partition batches mean few requests to the broker.
+                    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
                     config.put(ProducerConfig.CLIENT_ID_CONFIG, "plumbline-outbox-relay");
                     producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
                 }

@@ -55,6 +55,7 @@ public class AssemblyCloser {
     private final int refillStep;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean claiming = new AtomicBoolean();
+    private final AtomicBoolean claimAgain = new AtomicBoolean();
     private final GroupedWrites<RecordRef, Boolean> judgedMarks;
     private volatile boolean stopping;
 
@@ -95,11 +96,23 @@ public class AssemblyCloser {
             return Uni.createFrom().voidItem(); // judging with an incomplete catalog would skip metrics
         }
         if (!claiming.compareAndSet(false, true)) {
+            claimAgain.set(true); // the claim under way may have missed what this call is for
             return Uni.createFrom().voidItem();
         }
+        claimAgain.set(false);
         return fill()
                 .onFailure().recoverWithUni(failure -> tryAgainLater("Claiming assembled records", failure))
-                .eventually(() -> claiming.set(false));
+                .eventually(() -> {
+                    claiming.set(false);
+                    if (claimAgain.getAndSet(false)) {
+                        claimSoon();
+                    }
+                });
+    }
+
+    /** Claims now rather than on the next tick: records to judge were just stored, or room was just freed. */
+    void claimSoon() {
+        judgeAssembled().subscribe().with(ignored -> { }, failure -> { });
     }
 
     private Uni<Void> fill() {
@@ -121,7 +134,7 @@ public class AssemblyCloser {
         judging.judge(due, concurrency).chain(() -> markJudged(record))
                 .eventually(() -> {
                     if (concurrency - inFlight.decrementAndGet() >= refillStep) {
-                        judgeAssembled().subscribe().with(ignored -> { }, failure -> { });
+                        claimSoon();
                     }
                 })
                 .subscribe().with(ignored -> { }, failure -> LOG.logf(stopping ? Logger.Level.DEBUG : Logger.Level.WARN,

@@ -45,9 +45,12 @@ public class SpanAssembly implements NormalizedSpanHandler {
     private final AssemblyConfig config;
     private final MeterRegistry meters;
     private final MetricCatalog catalog;
+    private final AssemblyCloser closer;
 
-    SpanAssembly(Pool pool, RecordJudging judging, AssemblyConfig config, MeterRegistry meters, MetricCatalog catalog) {
+    SpanAssembly(Pool pool, RecordJudging judging, AssemblyConfig config, MeterRegistry meters, MetricCatalog catalog,
+            AssemblyCloser closer) {
         this.pool = pool;
+        this.closer = closer;
         this.catalog = catalog;
         this.judging = judging;
         this.config = config;
@@ -98,6 +101,7 @@ public class SpanAssembly implements NormalizedSpanHandler {
                     meters.counter("plumbline.assembly.spans.stored").increment(spans.size());
                     if (!toJudge.isEmpty()) {
                         meters.counter("plumbline.assembly.records", "level", "span").increment(toJudge.size());
+                        closer.claimSoon(); // span records are judged as they arrive, not on the closer's next tick
                     }
                     // counted once the transaction committed, so that a retried transaction does not count twice
                     if (late.traceSpans > 0) {
