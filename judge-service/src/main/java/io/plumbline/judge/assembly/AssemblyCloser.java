@@ -228,25 +228,48 @@ public class AssemblyCloser {
         });
     }
 
+    /** Stores assembled records in one statement; a record stored before (its state was forgotten) is counted late. */
     private Uni<Void> storeRecords(SqlConnection connection, List<RecordSnapshot> records) {
         if (records.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Multi.createFrom().iterable(records).onItem().transformToUniAndConcatenate(record -> connection
-                        .preparedQuery("insert into assembled_record (project_id, level, record_id, snapshot, closed_at)"
-                                + " values ($1, $2, $3, $4, now()) on conflict do nothing")
-                        .execute(Tuple.of(record.getRecord().getProjectId(), record.getRecord().getLevel().name(),
-                                record.getRecord().getRecordId(), Buffer.buffer(record.toByteArray())))
-                        .invoke(rows -> {
-                            String level = record.getRecord().getLevel() == Level.LEVEL_TRACE ? "trace" : "session";
-                            if (rows.rowCount() == 1) {
-                                meters.counter("plumbline.assembly.records", "level", level).increment();
-                            } else {
-                                // spans of a record assembled earlier came after its state was forgotten
-                                meters.counter("plumbline.assembly.late.records", "level", level).increment();
-                            }
-                        }))
-                .collect().last().replaceWithVoid();
+        int n = records.size();
+        String[] projects = new String[n];
+        String[] levels = new String[n];
+        String[] recordIds = new String[n];
+        Buffer[] snapshots = new Buffer[n];
+        for (int i = 0; i < n; i++) {
+            RecordRef ref = records.get(i).getRecord();
+            projects[i] = ref.getProjectId();
+            levels[i] = ref.getLevel().name();
+            recordIds[i] = ref.getRecordId();
+            snapshots[i] = Buffer.buffer(records.get(i).toByteArray());
+        }
+        return connection.preparedQuery("""
+                        insert into assembled_record (project_id, level, record_id, snapshot, closed_at)
+                        select project_id, level, record_id, snapshot, now()
+                          from unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) as r (project_id, level, record_id, snapshot)
+                        on conflict do nothing
+                        returning level""")
+                .execute(Tuple.of(projects, levels, recordIds, snapshots))
+                .invoke(rows -> {
+                    Map<String, Integer> stored = new LinkedHashMap<>();
+                    rows.forEach(row -> stored.merge(row.getString("level"), 1, Integer::sum));
+                    Map<String, Integer> offered = new LinkedHashMap<>();
+                    for (String level : levels) {
+                        offered.merge(level, 1, Integer::sum);
+                    }
+                    offered.forEach((level, count) -> {
+                        String tag = Level.valueOf(level) == Level.LEVEL_TRACE ? "trace" : "session";
+                        int inserted = stored.getOrDefault(level, 0);
+                        meters.counter("plumbline.assembly.records", "level", tag).increment(inserted);
+                        if (count > inserted) {
+                            // spans of a record assembled earlier came after its state was forgotten
+                            meters.counter("plumbline.assembly.late.records", "level", tag).increment(count - inserted);
+                        }
+                    });
+                })
+                .replaceWithVoid();
     }
 
     /**

@@ -62,6 +62,8 @@ class AssemblyTest {
         String traceMetric = stream.publish("trace-helpfulness", Level.LEVEL_TRACE, StreamFixture.all("every-trace"));
         String sessionMetric = stream.publish("session-helpfulness", Level.LEVEL_SESSION, StreamFixture.all("every-session"));
         String session = "conv-" + stream.project;
+        double tracesBefore = Metrics.value("plumbline_assembly_records_total{level=\"trace\"");
+        double sessionsBefore = Metrics.value("plumbline_assembly_records_total{level=\"session\"");
 
         // Trace 1: an agent root span and two LLM calls, the children exported before the root, one record sent twice.
         String trace1 = OtlpSpans.newTraceId();
@@ -94,6 +96,11 @@ class AssemblyTest {
         List<Evaluation> sessionEvaluations = awaitExactly(sessionMetric, 1);
         assertEquals(session, sessionEvaluations.get(0).getRecord().getRecordId());
         assertEquals(Level.LEVEL_SESSION, sessionEvaluations.get(0).getRecord().getLevel());
+
+        assertTrue(Metrics.value("plumbline_assembly_records_total{level=\"trace\"") >= tracesBefore + 3,
+                "the assembled trace records are counted");
+        assertTrue(Metrics.value("plumbline_assembly_records_total{level=\"session\"") >= sessionsBefore + 1,
+                "the assembled session record is counted");
 
         List<Evaluation> spanEvaluations = awaitExactly(spanMetric, 5);
         assertEquals(5, countByRecord(spanEvaluations).size(), "each of the five spans once");
