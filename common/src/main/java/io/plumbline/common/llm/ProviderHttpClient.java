@@ -6,100 +6,62 @@ import dev.langchain4j.http.client.HttpRequest;
 import dev.langchain4j.http.client.SuccessfulHttpResponse;
 import dev.langchain4j.http.client.sse.ServerSentEventListener;
 import dev.langchain4j.http.client.sse.ServerSentEventParser;
-import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.PemTrustOptions;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 
 /**
- * LangChain4j's HTTP transport on the Vert.x HTTP client, keeping what LangChain4j's own transport drops: the
- * {@code Retry-After} of a refused request ({@link ProviderHttpException}). Its callers block ({@link LlmGateway} runs
- * them on virtual threads, which park while the service's event loops do the I/O): a thousand calls in flight are a
- * thousand pooled connections and no thread of their own (the JDK client had worker and selector threads; the judging
- * benchmark's CPU per evaluation stayed the same, the I/O moved to the event loops). TLS is verified against the JVM's
- * trusted certificates, host name included, or against the provider's own {@code trust-certificates}. Streaming is not
- * used by Plumbline and not supported.
+ * LangChain4j's HTTP transport, on the JDK client, keeping what LangChain4j's own transport drops: the
+ * {@code Retry-After} of a refused request ({@link ProviderHttpException}). Blocking; {@link LlmGateway} runs it on
+ * virtual threads. Streaming is not used by Plumbline and not supported.
  */
 final class ProviderHttpClient implements HttpClient {
 
-    private final io.vertx.core.http.HttpClient client;
+    private final java.net.http.HttpClient client;
     private final Duration readTimeout;
 
-    private ProviderHttpClient(Vertx vertx, int maxConnections, Optional<String> trustCertificates, Duration connectTimeout,
-            Duration readTimeout) {
-        HttpClientOptions options = new HttpClientOptions()
-                .setName("llm-provider")
-                .setMaxPoolSize(Math.max(1, maxConnections))
-                .setConnectTimeout((int) (connectTimeout == null ? Duration.ofSeconds(10) : connectTimeout).toMillis())
-                .setVerifyHost(true);
-        trustCertificates.ifPresent(pem -> options.setTrustOptions(new PemTrustOptions().addCertPath(pem)));
-        this.client = vertx.createHttpClient(options);
+    private ProviderHttpClient(Duration connectTimeout, Duration readTimeout) {
+        this.client = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(connectTimeout == null ? Duration.ofSeconds(10) : connectTimeout)
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .build();
         this.readTimeout = readTimeout == null ? Duration.ofSeconds(60) : readTimeout;
     }
 
     @Override
     public SuccessfulHttpResponse execute(HttpRequest request) {
-        RequestOptions options = new RequestOptions().setAbsoluteURI(request.url())
-                .setMethod(HttpMethod.valueOf(request.method().name()))
-                // answers are not streamed: nothing for this long is no answer in time
-                .setIdleTimeout(readTimeout.toMillis());
-        request.headers().forEach((name, values) -> values.forEach(value -> options.addHeader(name, value)));
-        Answer answer;
+        var builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url())).timeout(readTimeout);
+        request.headers().forEach((name, values) -> values.forEach(value -> builder.header(name, value)));
+        builder.method(request.method().name(), request.body() == null
+                ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                : java.net.http.HttpRequest.BodyPublishers.ofString(request.body()));
+        HttpResponse<String> response;
         try {
-            answer = client.request(options)
-                    .compose(sent -> request.body() == null ? sent.send() : sent.send(request.body()))
-                    .compose(response -> response.body().map(body -> new Answer(response.statusCode(),
-                            response.headers(), body.toString(StandardCharsets.UTF_8))))
-                    .toCompletionStage().toCompletableFuture().get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof TimeoutException) {
-                throw new ProviderTimeoutException("no answer within " + readTimeout, e.getCause());
-            }
-            throw new ProviderHttpException(503, "connection failed: " + describe(e.getCause()), null);
+            response = client.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (HttpTimeoutException e) {
+            throw new ProviderTimeoutException("no answer within " + readTimeout, e);
+        } catch (IOException e) {
+            throw new ProviderHttpException(503, "connection failed: " + e.getMessage(), null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the provider", e);
         }
-        if (answer.status() >= 200 && answer.status() < 300) {
-            return SuccessfulHttpResponse.builder().statusCode(answer.status()).headers(asMap(answer.headers()))
-                    .body(answer.body()).build();
+        if (response.statusCode() >= 200 && response.statusCode() < 300) {
+            return SuccessfulHttpResponse.builder().statusCode(response.statusCode())
+                    .headers(response.headers().map()).body(response.body()).build();
         }
-        String retryAfter = answer.headers().get("retry-after");
-        throw new ProviderHttpException(answer.status(), answer.body(), retryAfter == null ? null : retryAfter(retryAfter));
+        throw new ProviderHttpException(response.statusCode(), response.body(),
+                response.headers().firstValue("retry-after").map(ProviderHttpClient::retryAfter).orElse(null));
     }
 
     @Override
     public void execute(HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
         throw new UnsupportedOperationException("streaming is not used by Plumbline");
-    }
-
-    private record Answer(int status, MultiMap headers, String body) {
-    }
-
-    private static Map<String, List<String>> asMap(MultiMap headers) {
-        Map<String, List<String>> map = new LinkedHashMap<>();
-        headers.names().forEach(name -> map.put(name, headers.getAll(name)));
-        return map;
-    }
-
-    /** The failure and its cause: a TLS refusal says why ("unable to find valid certification path..."). */
-    private static String describe(Throwable failure) {
-        String text = String.valueOf(failure);
-        Throwable cause = failure == null ? null : failure.getCause();
-        return cause == null || cause == failure ? text : text + " (" + cause + ")";
     }
 
     /** Retry-After in seconds or as an HTTP date; null when it is neither. */
@@ -117,19 +79,10 @@ final class ProviderHttpClient implements HttpClient {
         }
     }
 
-    /** LangChain4j builds its transport through this; one client (and connection pool) per provider. */
+    /** LangChain4j builds its transport through this. */
     static final class Builder implements HttpClientBuilder {
-        private final Vertx vertx;
-        private final int maxConnections;
-        private final Optional<String> trustCertificates;
         private Duration connectTimeout;
         private Duration readTimeout;
-
-        Builder(Vertx vertx, int maxConnections, Optional<String> trustCertificates) {
-            this.vertx = vertx;
-            this.maxConnections = maxConnections;
-            this.trustCertificates = trustCertificates;
-        }
 
         @Override
         public Duration connectTimeout() {
@@ -155,7 +108,7 @@ final class ProviderHttpClient implements HttpClient {
 
         @Override
         public HttpClient build() {
-            return new ProviderHttpClient(vertx, maxConnections, trustCertificates, connectTimeout, readTimeout);
+            return new ProviderHttpClient(connectTimeout, readTimeout);
         }
     }
 
