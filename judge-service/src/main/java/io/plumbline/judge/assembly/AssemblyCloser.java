@@ -21,6 +21,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.LinkedHashMap;
@@ -45,6 +47,8 @@ import org.jboss.logging.Logger;
 public class AssemblyCloser {
 
     private static final Logger LOG = Logger.getLogger(AssemblyCloser.class);
+    /** About a megabyte of stored spans per query, for traces of ten spans. */
+    private static final int TRACES_PER_SPAN_QUERY = 64;
 
     private final Pool pool;
     private final AssemblyConfig config;
@@ -168,8 +172,7 @@ public class AssemblyCloser {
                         return Uni.createFrom().item(0);
                     }
                     String[] traceIds = projects.keySet().toArray(String[]::new);
-                    return spans(connection, "select trace_id, root, snapshot from assembly_span where trace_id = any($1)"
-                                    + " order by start_ns, span_id", Tuple.of((Object) traceIds))
+                    return spansOfTraces(connection, traceIds)
                             .chain(spans -> {
                                 Map<String, List<RecordAssembler.StoredSpan>> byTrace = new LinkedHashMap<>();
                                 spans.forEach(s -> byTrace.computeIfAbsent(s.traceId(), t -> new ArrayList<>()).add(s));
@@ -206,8 +209,9 @@ public class AssemblyCloser {
 
     private Uni<Void> closeSession(SqlConnection connection, String projectId, String sessionId) {
         return spans(connection, """
-                        select s.trace_id, s.root, s.snapshot from assembly_span s join assembly_trace t using (trace_id)
-                        where t.project_id = $1 and t.session_id = $2 order by s.start_ns, s.span_id""",
+                        select s.trace_id, s.span_id, s.start_ns, s.root, s.snapshot
+                        from assembly_span s join assembly_trace t using (trace_id)
+                        where t.project_id = $1 and t.session_id = $2""",
                         Tuple.of(projectId, sessionId))
                 .chain(spans -> (spans.isEmpty() ? Uni.createFrom().voidItem()
                         : storeRecords(connection, List.of(RecordAssembler.session(projectId, sessionId, spans,
@@ -217,10 +221,35 @@ public class AssemblyCloser {
                 .replaceWithVoid();
     }
 
+    /**
+     * The stored spans of these traces, read a few traces per query: the PostgreSQL client gathers a large result in
+     * one growing heap buffer, copied again as it grows (a thousand traces, about 15 MB, cost more copying and garbage
+     * collection than decoding their rows).
+     */
+    private Uni<List<RecordAssembler.StoredSpan>> spansOfTraces(SqlConnection connection, String[] traceIds) {
+        List<String[]> chunks = new ArrayList<>();
+        for (int from = 0; from < traceIds.length; from += TRACES_PER_SPAN_QUERY) {
+            chunks.add(Arrays.copyOfRange(traceIds, from, Math.min(traceIds.length, from + TRACES_PER_SPAN_QUERY)));
+        }
+        return Multi.createFrom().iterable(chunks)
+                .onItem().transformToUniAndConcatenate(chunk -> spans(connection,
+                        "select trace_id, span_id, start_ns, root, snapshot from assembly_span where trace_id = any($1)",
+                        Tuple.of((Object) chunk)))
+                .collect().in(ArrayList::new, List::addAll);
+    }
+
+    /**
+     * The stored spans the query selects, in start order (then span id). Sorted here, not by PostgreSQL: a batch of a
+     * thousand traces is megabytes of snapshots, which a sort in the database spills to disk.
+     */
     private Uni<List<RecordAssembler.StoredSpan>> spans(SqlConnection connection, String sql, Tuple parameters) {
         return connection.preparedQuery(sql).execute(parameters).map(rows -> {
-            List<RecordAssembler.StoredSpan> spans = new ArrayList<>();
-            for (Row row : rows) {
+            List<Row> sorted = new ArrayList<>(rows.size());
+            rows.forEach(sorted::add);
+            sorted.sort(Comparator.comparingLong((Row row) -> row.getLong("start_ns"))
+                    .thenComparing(row -> row.getString("span_id")));
+            List<RecordAssembler.StoredSpan> spans = new ArrayList<>(sorted.size());
+            for (Row row : sorted) {
                 spans.add(new RecordAssembler.StoredSpan(row.getString("trace_id"), row.getBoolean("root"),
                         ProtoJson.parseBytes(row.getBuffer("snapshot").getBytes(), RecordSnapshot.getDefaultInstance())));
             }
@@ -238,20 +267,24 @@ public class AssemblyCloser {
         String[] levels = new String[n];
         String[] recordIds = new String[n];
         Buffer[] snapshots = new Buffer[n];
+        Boolean[] nothingToJudge = new Boolean[n];
         for (int i = 0; i < n; i++) {
             RecordRef ref = records.get(i).getRecord();
             projects[i] = ref.getProjectId();
             levels[i] = ref.getLevel().name();
             recordIds[i] = ref.getRecordId();
             snapshots[i] = Buffer.buffer(records.get(i).toByteArray());
+            // no metric of its level in its project: stored as judged, so that no replica claims it for nothing
+            nothingToJudge[i] = !judging.anyMetricFor(ref.getLevel(), ref.getProjectId());
         }
         return connection.preparedQuery("""
-                        insert into assembled_record (project_id, level, record_id, snapshot, closed_at)
-                        select project_id, level, record_id, snapshot, now()
-                          from unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) as r (project_id, level, record_id, snapshot)
+                        insert into assembled_record (project_id, level, record_id, snapshot, closed_at, judged_at)
+                        select project_id, level, record_id, snapshot, now(), case when judged then now() end
+                          from unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::boolean[])
+                               as r (project_id, level, record_id, snapshot, judged)
                         on conflict do nothing
                         returning level""")
-                .execute(Tuple.of(projects, levels, recordIds, snapshots))
+                .execute(Tuple.of(projects, levels, recordIds, snapshots, nothingToJudge))
                 .invoke(rows -> {
                     Map<String, Integer> stored = new LinkedHashMap<>();
                     rows.forEach(row -> stored.merge(row.getString("level"), 1, Integer::sum));

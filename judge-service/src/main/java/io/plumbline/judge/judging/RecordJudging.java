@@ -23,6 +23,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -62,10 +63,7 @@ public class RecordJudging {
      */
     public List<Work> due(RecordSnapshot record) {
         Level level = record.getRecord().getLevel();
-        List<MetricCatalog.Published> metrics = catalog.published().stream()
-                .filter(p -> p.metric().getLevel() == level && p.metric().getBindingsCount() > 0
-                        && p.metric().getProjectId().equals(record.getRecord().getProjectId()))
-                .toList();
+        List<MetricCatalog.Published> metrics = metricsOf(level, record.getRecord().getProjectId()).toList();
         if (metrics.isEmpty()) {
             return List.of();
         }
@@ -90,6 +88,19 @@ public class RecordJudging {
                     .increment();
         }
         return due;
+    }
+
+    /**
+     * Whether any published metric of this level and project has a binding: a record for which none has is stored
+     * judged, never claimed. A version published later judges the records assembled after it.
+     */
+    public boolean anyMetricFor(Level level, String projectId) {
+        return metricsOf(level, projectId).findAny().isPresent();
+    }
+
+    private Stream<MetricCatalog.Published> metricsOf(Level level, String projectId) {
+        return catalog.published().stream().filter(p -> p.metric().getLevel() == level
+                && p.metric().getBindingsCount() > 0 && p.metric().getProjectId().equals(projectId));
     }
 
     /** A record claimed for judging, and whether it was claimed before (a claim that ran out, or a replica that died). */

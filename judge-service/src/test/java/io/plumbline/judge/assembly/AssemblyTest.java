@@ -10,6 +10,7 @@ import io.plumbline.judge.OtlpSpans;
 import io.plumbline.judge.StreamFixture;
 import io.plumbline.judge.intake.Metrics;
 import io.plumbline.proto.common.v1.Level;
+import io.plumbline.proto.common.v1.RecordRef;
 import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.GetRecordSnapshotRequest;
 import io.plumbline.proto.judge.v1.JudgeGrpc;
@@ -19,6 +20,9 @@ import io.plumbline.testing.llm.Match;
 import io.plumbline.testing.llm.Reply;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -137,6 +141,34 @@ class AssemblyTest {
         awaitExactly(traceMetric, 1);
         assertEquals(1, llm.requests(Match.contentContains("trace-late")
                 .and(Match.contentContains("Summarise the report"))).size(), "the trace was judged once");
+    }
+
+    @Test
+    void aTraceNoMetricJudgesIsStoredJudgedAndNeverClaimed() {
+        String spanMetric = stream.publish("span-only", Level.LEVEL_SPAN, StreamFixture.all("every-span"));
+        String trace = OtlpSpans.newTraceId();
+        stream.send(chat(trace, null, "Which museum opens on Mondays?", "The Gulbenkian does not; MAAT does."));
+        awaitExactly(spanMetric, 1);
+
+        var ref = RecordRef.newBuilder().setProjectId(stream.project).setLevel(Level.LEVEL_TRACE).setRecordId(trace).build();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> traceRow(trace) != null);
+        var traceRecord = judge.getRecordSnapshot(GetRecordSnapshotRequest.newBuilder().setProjectId(stream.project)
+                .setRecord(ref).build());
+        assertEquals("Which museum opens on Mondays?", traceRecord.getInput(), "the trace record is stored all the same");
+        assertEquals(List.of(true, false), traceRow(trace),
+                "judged when stored, and no replica claimed it: no trace metric in its project");
+    }
+
+    @Inject
+    Pool pool;
+
+    /** Whether the trace's assembled record is marked judged, and whether it was ever claimed; null before it is stored. */
+    private List<Boolean> traceRow(String traceId) {
+        var rows = pool.preparedQuery("select judged_at is not null as judged, claimed_until is not null as claimed"
+                        + " from assembled_record where project_id = $1 and level = 'LEVEL_TRACE' and record_id = $2")
+                .execute(Tuple.of(stream.project, traceId)).await().atMost(Duration.ofSeconds(10));
+        return rows.size() == 0 ? null
+                : List.of(rows.iterator().next().getBoolean("judged"), rows.iterator().next().getBoolean("claimed"));
     }
 
     /** Waits until the metric has {@code count} evaluations, then checks that no more come for a while. */
