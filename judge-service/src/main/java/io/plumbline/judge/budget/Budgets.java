@@ -130,6 +130,14 @@ public class Budgets {
             double costUsd) {
     }
 
+    /** The binding name under which ad-hoc Evaluate calls of a stored metric version count their spending. */
+    public static final Binding AD_HOC = Binding.newBuilder().setName("ad-hoc").build();
+
+    /** Adds judgments' tokens and cost to their bindings' day, in a transaction of its own. */
+    public Uni<Void> spent(List<Spending> spendings) {
+        return pool.withTransaction(connection -> spent(connection, spendings));
+    }
+
     /**
      * Adds stored judgments' tokens and cost to their bindings' day, one statement per binding (in a fixed order, so
      * that concurrent writers cannot deadlock), in the caller's transaction; warns once for a budget that this spends.

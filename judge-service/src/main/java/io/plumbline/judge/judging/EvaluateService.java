@@ -6,6 +6,7 @@ import io.plumbline.common.api.Violations;
 import io.plumbline.common.llm.LlmCallFailed;
 import io.plumbline.common.metric.OutputTypes;
 import io.plumbline.common.metric.PromptTemplate;
+import io.plumbline.judge.budget.Budgets;
 import io.plumbline.judge.catalog.MetricCatalog;
 import io.plumbline.judge.evaluation.EvaluationStore;
 import io.plumbline.judge.evaluation.StoredSnapshots;
@@ -29,6 +30,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import org.jboss.logging.Logger;
 
 /**
  * Ad-hoc judging (the console's playground, the alignment-service's validation of a candidate): a stored metric version
@@ -41,17 +43,21 @@ import java.util.UUID;
 @ApplicationScoped
 public class EvaluateService {
 
+    private static final Logger LOG = Logger.getLogger(EvaluateService.class);
     static final int MAX_ITEMS = 500;
     static final int DEFAULT_CONCURRENCY = 8;
     static final int MAX_CONCURRENCY = 64;
 
     private final JudgeModel judgeModel;
+    private final Budgets budgets;
     private final MetricCatalog catalog;
     private final EvaluationStore store;
     private final StoredSnapshots snapshots;
 
-    EvaluateService(JudgeModel judgeModel, MetricCatalog catalog, EvaluationStore store, StoredSnapshots snapshots) {
+    EvaluateService(JudgeModel judgeModel, MetricCatalog catalog, EvaluationStore store, StoredSnapshots snapshots,
+            Budgets budgets) {
         this.judgeModel = judgeModel;
+        this.budgets = budgets;
         this.catalog = catalog;
         this.store = store;
         this.snapshots = snapshots;
@@ -142,7 +148,8 @@ public class EvaluateService {
             return Uni.createFrom().item(item);
         }
         // An ad-hoc caller gets a provider outage as an ERROR evaluation (the stream retries instead).
-        return judgeModel.judge(judge, item.record()).onFailure(LlmCallFailed.class)
+        return judgeModel.judge(judge, item.record()).call(evaluation -> spent(judge, evaluation))
+                .onFailure(LlmCallFailed.class)
                 .recoverWithItem(failure -> Evaluation.newBuilder().setId(java.util.UUID.randomUUID().toString())
                         .setProjectId(request.getProjectId()).setRecord(item.record().getRecord())
                         .setMetricVersion(judge.version()).setMetricName(judge.metricName())
@@ -153,6 +160,25 @@ public class EvaluateService {
                 .map(evaluation -> item.record().hasEndTime() && !evaluation.hasRecordEndTime()
                         ? evaluation.toBuilder().setRecordEndTime(item.record().getEndTime()).build() : evaluation)
                 .map(item::with);
+    }
+
+    /**
+     * Counts what a judgment of a stored metric version cost in the metric's usage (ListBudgetUsage, binding "ad-hoc",
+     * no budget), stored or not: the provider was paid either way. A draft has no metric to count it under. The answer
+     * is not failed when the count cannot be written: failing it would have the caller pay for the judgment again.
+     */
+    private Uni<Void> spent(JudgeModel.Judge judge, Evaluation evaluation) {
+        if (judge.version().getMetricId().isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return budgets.spent(List.of(new Budgets.Spending(judge.projectId(), judge.version().getMetricId(),
+                        judge.metricName(), Budgets.AD_HOC, evaluation.getPromptTokens() + evaluation.getCompletionTokens(),
+                        evaluation.getCostUsd())))
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.warnf("The spending of an ad-hoc judgment of metric %s was not counted: %s", judge.metricName(),
+                            failure.toString());
+                    return Uni.createFrom().voidItem();
+                });
     }
 
     private Uni<EvaluateResult> stored(EvaluateRequest request, Item item) {

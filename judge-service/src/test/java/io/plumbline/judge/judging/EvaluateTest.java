@@ -125,6 +125,37 @@ class EvaluateTest {
     }
 
     @Test
+    void adHocJudgmentsOfAStoredVersionCountInItsUsage() {
+        String project = "usage-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        String metricId = publishMetric(project);
+        llm.byDefault(Reply.judgment(true, "Within policy.").usage(300, 40));
+        var request = EvaluateRequest.newBuilder().setProjectId(project)
+                .setMetricVersion(io.plumbline.proto.common.v1.MetricVersionRef.newBuilder().setMetricId(metricId))
+                .addItems(item("a", "Refund?", "Within 30 days.")).build();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> judge.evaluate(request).getResults(0).getEvaluation(), e -> e.getMetricVersion().getVersion() == 2);
+        var before = adHocUsage(project, metricId);
+
+        judge.evaluate(request.toBuilder().addItems(item("b", "Exchange?", "Within 14 days.")).build());
+        judge.evaluate(request(BOOLEAN, item("c", "Q", "A")).toBuilder().setProjectId(project).build());
+
+        var after = adHocUsage(project, metricId);
+        assertEquals(before.getEvaluations() + 2, after.getEvaluations(), "both judgments, stored or not; a draft has no metric");
+        assertEquals(before.getTokensUsed() + 2 * 340, after.getTokensUsed());
+        assertEquals(0, after.getDailyTokenBudget(), "ad-hoc calls have no budget");
+        assertEquals(1, judge.listBudgetUsage(io.plumbline.proto.judge.v1.ListBudgetUsageRequest.newBuilder()
+                .setProjectId(project).build()).getUsageCount(), "only the stored metric's ad-hoc usage");
+    }
+
+    private io.plumbline.proto.judge.v1.BudgetUsage adHocUsage(String project, String metricId) {
+        var usage = judge.listBudgetUsage(io.plumbline.proto.judge.v1.ListBudgetUsageRequest.newBuilder()
+                .setProjectId(project).setMetricId(metricId).build()).getUsageList();
+        assertEquals(1, usage.size(), usage.toString());
+        assertEquals("ad-hoc", usage.get(0).getBindingName());
+        return usage.get(0);
+    }
+
+    @Test
     void anInvalidAnswerIsRepairedOnceThenRecordedAsAnError() {
         OutputType tone = OutputType.newBuilder().setCategorical(CategoricalType.newBuilder()
                 .addLabels("friendly").addLabels("rude")).build();
