@@ -72,8 +72,8 @@ public class OutboxRelay {
     }
 
     /**
-     * Publishes what committed now rather than at the next poll, on a worker thread; for writers that just committed
-     * events. Requests made while a run is under way are served by one more pass of that run; while the broker is
+     * Publishes what committed now rather than at the next poll, on a worker thread: {@link OutboxNotifications} calls it
+     * when a transaction that wrote events commits. Requests made while a run is under way are served by one more pass of that run; while the broker is
      * away, the poll alone retries.
      */
     public void publishSoon() {

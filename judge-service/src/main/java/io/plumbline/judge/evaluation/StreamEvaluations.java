@@ -4,7 +4,6 @@ import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.kafka.Topic;
 import io.plumbline.common.metric.OutputTypes;
 import io.plumbline.common.outbox.Outbox;
-import io.plumbline.common.outbox.OutboxRelay;
 import io.plumbline.judge.budget.Budgets;
 import io.plumbline.proto.judge.v1.Evaluation;
 import io.plumbline.proto.judge.v1.EvaluationEvent;
@@ -39,16 +38,14 @@ public class StreamEvaluations {
 
     private final Pool pool;
     private final Outbox outbox;
-    private final OutboxRelay relay;
     private final Budgets budgets;
     private final GroupedWrites<Judged, Boolean> writes;
 
-    StreamEvaluations(Pool pool, Outbox outbox, OutboxRelay relay, Budgets budgets,
+    StreamEvaluations(Pool pool, Outbox outbox, Budgets budgets,
             @ConfigProperty(name = "plumbline.judging.store-batch-size", defaultValue = "200") int batchSize,
             @ConfigProperty(name = "plumbline.judging.store-delay", defaultValue = "20ms") Duration delay) {
         this.pool = pool;
         this.outbox = outbox;
-        this.relay = relay;
         this.budgets = budgets;
         this.writes = new GroupedWrites<>("evaluations", batchSize, delay, 4, this::write);
     }
@@ -106,11 +103,7 @@ public class StreamEvaluations {
             return outbox.enqueueAll(connection, Topic.EVALUATIONS, events)
                     .chain(() -> budgets.spent(connection, spendings))
                     .replaceWith(results);
-        })).invoke(results -> {
-            if (results.contains(true)) {
-                relay.publishSoon(); // emitted now, not at the relay's next poll
-            }
-        });
+        }));
     }
 
     private static Uni<Set<UUID>> insert(SqlConnection connection, List<Judged> group) {

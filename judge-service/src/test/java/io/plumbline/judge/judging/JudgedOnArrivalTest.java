@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Span records are judged as they arrive and their evaluations leave as they are stored: with the closer's schedule and
  * the outbox relay's poll an hour apart, a span still becomes an emitted evaluation within seconds, because storing
- * spans wakes the claimer and storing evaluations wakes the relay.
+ * spans wakes the claimer and the commit of evaluations wakes the relay (a PostgreSQL notification).
  */
 @QuarkusTest
 @TestProfile(JudgedOnArrivalTest.PollsAnHourApart.class)
