@@ -268,6 +268,8 @@ public class AssemblyCloser {
         String[] recordIds = new String[n];
         Buffer[] snapshots = new Buffer[n];
         Boolean[] nothingToJudge = new Boolean[n];
+        // before the catalog is loaded (a restart, a new replica) no metric is known yet: every record stays to judge
+        boolean catalogLoaded = catalog.isLoaded();
         for (int i = 0; i < n; i++) {
             RecordRef ref = records.get(i).getRecord();
             projects[i] = ref.getProjectId();
@@ -275,7 +277,7 @@ public class AssemblyCloser {
             recordIds[i] = ref.getRecordId();
             snapshots[i] = Buffer.buffer(records.get(i).toByteArray());
             // no metric of its level in its project: stored as judged, so that no replica claims it for nothing
-            nothingToJudge[i] = !judging.anyMetricFor(ref.getLevel(), ref.getProjectId());
+            nothingToJudge[i] = catalogLoaded && !judging.anyMetricFor(ref.getLevel(), ref.getProjectId());
         }
         return connection.preparedQuery("""
                         insert into assembled_record (project_id, level, record_id, snapshot, closed_at, judged_at)

@@ -35,6 +35,11 @@ import io.quarkus.test.junit.QuarkusTestProfile.TestResourceEntry;
 import io.plumbline.proto.common.v1.BooleanType;
 import io.plumbline.proto.common.v1.OutputType;
 import io.quarkus.test.junit.TestProfile;
+import io.plumbline.proto.judge.v1.SourceConvention;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -60,6 +65,7 @@ class CatalogLoadTest {
     static final String ANSWER_CORRECTNESS = "00000000-0000-4000-8000-000000000001"; // a built-in preset
     static PackagedService registry;
     static String metricId;
+    static String traceMetricId;
 
     @GrpcClient("judge")
     JudgeGrpc.JudgeBlockingStub judge;
@@ -77,6 +83,15 @@ class CatalogLoadTest {
                     .addBindings(Binding.newBuilder().setName("all").setSamplingRate(1.0))
                     .setContent(VersionContent.newBuilder().setPromptTemplate(
                             "Does it promise a refund?\n<data>{{output}}</data>\n{{output_format}}"))
+                    .setAuthor(Author.newBuilder().setUser("owner")).build()).getMetric().getId();
+            traceMetricId = MetricRegistryGrpc.newBlockingStub(registry.channel()).createMetric(CreateMetricRequest
+                    .newBuilder().setProjectId(PROJECT).setName("trace_refunds").setDescription("The whole exchange")
+                    .setLevel(Level.LEVEL_TRACE)
+                    .setOutputType(OutputType.newBuilder().setBoolean(BooleanType.getDefaultInstance()))
+                    .setJudgeModel(ModelConfig.newBuilder().setProvider("patient").setModel("judge-model"))
+                    .addBindings(Binding.newBuilder().setName("all").setSamplingRate(1.0))
+                    .setContent(VersionContent.newBuilder().setPromptTemplate(
+                            "Does the trace promise a refund?\n<data>{{output}}</data>\n{{output_format}}"))
                     .setAuthor(Author.newBuilder().setUser("owner")).build()).getMetric().getId();
             registry.stop();
             Map<String, String> config = new HashMap<>(ServiceWiring.grpcClient("registry", registry));
@@ -121,6 +136,13 @@ class CatalogLoadTest {
             Awaitility.await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
                     .until(() -> stream.evaluations(metricId).isEmpty());
 
+            // What a replica that ran before left behind: a trace whose root ended an hour ago. The closer assembles it
+            // before the catalog is loaded, and must leave its record to judge: no metric is known yet.
+            String leftOver = leaveAnIdleTrace();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> pool.preparedQuery(
+                            "select count(*) from assembled_record where level = 'LEVEL_TRACE' and record_id = $1")
+                    .execute(Tuple.of(leftOver)).await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0) == 1);
+
             registry.restart();
             Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                     given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP")));
@@ -131,11 +153,40 @@ class CatalogLoadTest {
             assertEquals(traceId, judged.get(0).getRecord().getTraceId());
             assertEquals(true, judged.get(0).getValue().getBoolean());
 
+            List<Evaluation> traceJudged = Awaitility.await().atMost(Duration.ofSeconds(60))
+                    .until(() -> stream.evaluations(traceMetricId), list -> !list.isEmpty());
+            assertEquals(leftOver, traceJudged.get(0).getRecord().getRecordId(),
+                    "the trace assembled before the catalog was loaded is judged once it is");
+
             // The built-ins came with the load too.
             var builtin = judge.evaluate(probe(ANSWER_CORRECTNESS).toBuilder()
                     .setJudgeModel(ModelConfig.newBuilder().setProvider("patient").setModel("judge-model")).build());
             assertEquals(1, builtin.getResults(0).getEvaluation().getMetricVersion().getVersion(), builtin.toString());
         }
+    }
+
+    @Inject
+    Pool pool;
+
+    /** Writes the assembly state of an idle trace of one ended root span, as an earlier run of the judge leaves it. */
+    private String leaveAnIdleTrace() {
+        String traceId = OtlpSpans.newTraceId();
+        String spanId = "00f067aa0ba902b7";
+        var span = RecordSnapshot.newBuilder().setInput("Can I return it after a year?").setOutput("Yes, a full refund.")
+                .setConvention(SourceConvention.SOURCE_CONVENTION_OTEL_GENAI).setName("chat")
+                .setRecord(io.plumbline.proto.common.v1.RecordRef.newBuilder().setProjectId(PROJECT)
+                        .setLevel(Level.LEVEL_SPAN).setRecordId(traceId + "/" + spanId).setTraceId(traceId).setSpanId(spanId))
+                .build();
+        pool.withTransaction(connection -> connection.preparedQuery("""
+                                insert into assembly_trace (trace_id, project_id, root_ended, first_span_at, last_span_at)
+                                values ($1, $2, true, now() - interval '1 hour', now() - interval '1 hour')""")
+                        .execute(Tuple.of(traceId, PROJECT))
+                        .chain(() -> connection.preparedQuery("""
+                                        insert into assembly_span (trace_id, span_id, start_ns, root, snapshot)
+                                        values ($1, $2, 1, true, $3)""")
+                                .execute(Tuple.of(traceId, spanId, Buffer.buffer(span.toByteArray())))))
+                .await().atMost(Duration.ofSeconds(10));
+        return traceId;
     }
 
     private static EvaluateRequest probe(String metric) {
