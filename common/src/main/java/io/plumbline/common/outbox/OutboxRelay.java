@@ -31,8 +31,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Publishes committed outbox rows to Kafka in commit order and marks them published. Rows are locked with
- * {@code FOR UPDATE SKIP LOCKED}, so several replicas share the work without sending a row twice at once. A broker
+ * Publishes committed outbox rows to Kafka in id order and marks them published. One replica relays at a time (a
+ * transaction-scoped advisory lock; the others skip their pass), so a key's events leave in order whichever replicas
+ * are woken, and no row is sent twice at once. It runs on its poll and whenever {@link OutboxNotifications} hears a
+ * commit that wrote events. A broker
  * outage leaves rows unpublished and they go out when it is back: events are delayed, never lost. Delivery is at
  * least once (a crash between the send and the mark resends), so every event carries an {@code event_id} header for
  * consumers to dedupe.
@@ -44,6 +46,8 @@ import org.jboss.logging.Logger;
 public class OutboxRelay {
 
     public static final String EVENT_ID_HEADER = "event_id";
+    /** The advisory lock key of the relays of one database (any constant; each service has its own database). */
+    private static final long RELAY_LOCK = 0x706c756d626c696eL;
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
 
     private final DataSource dataSource;
@@ -54,6 +58,7 @@ public class OutboxRelay {
     private final AtomicLong pending = new AtomicLong();
     private volatile KafkaProducer<String, byte[]> producer;
     private volatile boolean brokerWasDown;
+    private volatile boolean stopped;
     private volatile String lastFailure = "";
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean requested = new AtomicBoolean();
@@ -78,7 +83,7 @@ public class OutboxRelay {
      */
     public void publishSoon() {
         requested.set(true);
-        if (running.get() || brokerWasDown) {
+        if (running.get() || brokerWasDown || stopped) {
             return;
         }
         try {
@@ -90,7 +95,7 @@ public class OutboxRelay {
 
     @Scheduled(every = "${plumbline.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void relay() {
-        if (!running.compareAndSet(false, true)) {
+        if (stopped || !running.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -133,6 +138,10 @@ public class OutboxRelay {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
+                if (!relayLock(connection)) {
+                    connection.rollback();
+                    return 0; // another replica is relaying; it was woken too, and takes what this one would have
+                }
                 rows = lockUnpublished(connection);
                 sent = send(rows);
                 markPublished(connection, sent);
@@ -148,6 +157,19 @@ public class OutboxRelay {
             throw new PublishFailed((rows.size() - sent.size()) + " event(s) not acknowledged by the broker: " + lastFailure);
         }
         return sent.size();
+    }
+
+    /**
+     * One relay at a time across replicas, for this transaction: every replica is woken by the same commit, and two
+     * taking disjoint rows at once would send a key's later event before its earlier one.
+     */
+    private static boolean relayLock(Connection connection) throws SQLException {
+        try (PreparedStatement lock = connection.prepareStatement("select pg_try_advisory_xact_lock(?)")) {
+            lock.setLong(1, RELAY_LOCK);
+            try (ResultSet rs = lock.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     private List<Row> lockUnpublished(Connection connection) throws SQLException {
@@ -239,6 +261,7 @@ public class OutboxRelay {
     }
 
     void close(@Observes ShutdownEvent event) {
+        stopped = true;
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
         }
