@@ -133,7 +133,7 @@ public class Budgets {
     /** The binding name under which ad-hoc Evaluate calls of a stored metric version count their spending. */
     public static final Binding AD_HOC = Binding.newBuilder().setName("ad-hoc").build();
 
-    /** Adds judgments' tokens and cost to their bindings' day, in a transaction of its own. */
+    /** Adds judgments' tokens and cost to their bindings' day, in a transaction of their own. */
     public Uni<Void> spent(List<Spending> spendings) {
         return pool.withTransaction(connection -> spent(connection, spendings));
     }

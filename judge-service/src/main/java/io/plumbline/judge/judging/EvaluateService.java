@@ -9,6 +9,7 @@ import io.plumbline.common.metric.PromptTemplate;
 import io.plumbline.judge.budget.Budgets;
 import io.plumbline.judge.catalog.MetricCatalog;
 import io.plumbline.judge.evaluation.EvaluationStore;
+import io.plumbline.judge.evaluation.GroupedWrites;
 import io.plumbline.judge.evaluation.StoredSnapshots;
 import io.plumbline.judge.normalize.ContentHash;
 import io.plumbline.proto.common.v1.MetricVersionRef;
@@ -27,6 +28,7 @@ import io.plumbline.proto.registry.v1.VersionContent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
@@ -49,7 +51,7 @@ public class EvaluateService {
     static final int MAX_CONCURRENCY = 64;
 
     private final JudgeModel judgeModel;
-    private final Budgets budgets;
+    private final GroupedWrites<Budgets.Spending, Boolean> adHocSpending;
     private final MetricCatalog catalog;
     private final EvaluationStore store;
     private final StoredSnapshots snapshots;
@@ -57,7 +59,9 @@ public class EvaluateService {
     EvaluateService(JudgeModel judgeModel, MetricCatalog catalog, EvaluationStore store, StoredSnapshots snapshots,
             Budgets budgets) {
         this.judgeModel = judgeModel;
-        this.budgets = budgets;
+        // one transaction for the spending of many judgments (a call of 500 items, concurrent calls), not one each
+        this.adHocSpending = new GroupedWrites<>("ad-hoc spendings", 200, Duration.ofMillis(20), 2,
+                spendings -> budgets.spent(spendings).map(ignored -> spendings.stream().map(s -> true).toList()));
         this.catalog = catalog;
         this.store = store;
         this.snapshots = snapshots;
@@ -171,9 +175,10 @@ public class EvaluateService {
         if (judge.version().getMetricId().isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return budgets.spent(List.of(new Budgets.Spending(judge.projectId(), judge.version().getMetricId(),
+        return adHocSpending.submit(new Budgets.Spending(judge.projectId(), judge.version().getMetricId(),
                         judge.metricName(), Budgets.AD_HOC, evaluation.getPromptTokens() + evaluation.getCompletionTokens(),
-                        evaluation.getCostUsd())))
+                        evaluation.getCostUsd()))
+                .replaceWithVoid()
                 .onFailure().recoverWithUni(failure -> {
                     LOG.warnf("The spending of an ad-hoc judgment of metric %s was not counted: %s", judge.metricName(),
                             failure.toString());
