@@ -49,6 +49,7 @@ class EveryRuleTest {
                         .setMaxOutputTokens(0))),
                 rule("bindings[1].name", "repeats", r -> r.addBindings(Binding.newBuilder().setName("prod"))
                         .addBindings(Binding.newBuilder().setName("prod"))),
+                rule("bindings[0].name", "is reserved", r -> r.addBindings(Binding.newBuilder().setName("ad-hoc"))),
                 rule("bindings[0].daily_token_budget", "0 (unlimited) or more", r -> r.addBindings(Binding.newBuilder()
                         .setName("b").setDailyTokenBudget(-1))),
                 rule("bindings[0].matchers[0].operator", "required", r -> r.addBindings(Binding.newBuilder()

@@ -66,6 +66,9 @@ public final class MetricRules {
         }
     }
 
+    /** The judge-service's usage ledger (ListBudgetUsage) counts these under the metric beside its bindings. */
+    static final Set<String> RESERVED_BINDING_NAMES = Set.of("ad-hoc", "recompute");
+
     public static void bindings(List<Binding> bindings, Violations v) {
         v.check(bindings.size() > MAX_BINDINGS, "bindings", "must hold at most " + MAX_BINDINGS + " bindings");
         Set<String> names = new HashSet<>();
@@ -75,6 +78,8 @@ public final class MetricRules {
             v.requireText(b.getName(), field + ".name", 64);
             v.check(!b.getName().isBlank() && !names.add(b.getName()), field + ".name",
                     "repeats the binding name \"" + b.getName() + "\"");
+            v.check(RESERVED_BINDING_NAMES.contains(b.getName()), field + ".name", "\"" + b.getName()
+                    + "\" is reserved: the judge-service counts ad-hoc calls and recompute jobs under it");
             v.check(b.getSamplingRate() < 0 || b.getSamplingRate() > 1, field + ".sampling_rate",
                     "must be from 0 to 1 (was " + b.getSamplingRate() + ")");
             v.check(b.getDailyTokenBudget() < 0, field + ".daily_token_budget",
