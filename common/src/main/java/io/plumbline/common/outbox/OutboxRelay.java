@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,11 +63,15 @@ public class OutboxRelay {
     private volatile String lastFailure = "";
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean requested = new AtomicBoolean();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final Duration wakeUpDelay;
 
     OutboxRelay(DataSource dataSource, MeterRegistry meters,
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
             @ConfigProperty(name = "plumbline.outbox.batch-size", defaultValue = "500") int batchSize,
-            @ConfigProperty(name = "plumbline.outbox.send-timeout", defaultValue = "10s") Duration sendTimeout) {
+            @ConfigProperty(name = "plumbline.outbox.send-timeout", defaultValue = "10s") Duration sendTimeout,
+            @ConfigProperty(name = "plumbline.outbox.wake-up-delay", defaultValue = "200ms") Duration wakeUpDelay) {
+        this.wakeUpDelay = wakeUpDelay;
         this.dataSource = dataSource;
         this.bootstrapServers = bootstrapServers;
         this.batchSize = batchSize;
@@ -77,37 +82,41 @@ public class OutboxRelay {
     }
 
     /**
-     * Publishes what committed now rather than at the next poll, on a worker thread: {@link OutboxNotifications} calls it
-     * when a transaction that wrote events commits. Requests made while a run is under way are served by one more pass of that run; while the broker is
-     * away, the poll alone retries.
+     * Publishes what committed soon rather than at the next poll, on a worker thread: {@link OutboxNotifications} calls
+     * it when a transaction that wrote events commits. Passes start at most one per {@code plumbline.outbox.wake-up-delay}:
+     * commits that come faster share a pass, and the relay's cost stays bounded however fast events are written (a
+     * service committing hundreds of events a second would otherwise run a relay transaction and a produce request for
+     * each). While the broker is away, the poll alone retries.
      */
     public void publishSoon() {
         requested.set(true);
-        if (running.get() || brokerWasDown || stopped) {
-            return;
+        if (brokerWasDown || stopped || !scheduled.compareAndSet(false, true)) {
+            return; // a pass is scheduled already, and takes this request with it
         }
         try {
-            Infrastructure.getDefaultWorkerPool().execute(this::relay);
+            CompletableFuture.delayedExecutor(wakeUpDelay.toMillis(), TimeUnit.MILLISECONDS,
+                    Infrastructure.getDefaultWorkerPool()).execute(() -> {
+                        scheduled.set(false);
+                        relay();
+                    });
         } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-            // the next poll, or the next start, publishes it
+            scheduled.set(false); // the next poll, or the next start, publishes it
         }
     }
 
     @Scheduled(every = "${plumbline.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void relay() {
         if (stopped || !running.compareAndSet(false, true)) {
-            return;
+            return; // the run under way passes again if asked to (below)
         }
         try {
-            do {
-                requested.set(false);
-                drain();
-            } while (requested.get() && !brokerWasDown);
+            requested.set(false);
+            drain();
         } finally {
             running.set(false);
         }
         if (requested.get() && !brokerWasDown) {
-            publishSoon(); // asked for between the last pass and the end of this run
+            publishSoon(); // asked for during this pass: one more, after the delay
         }
     }
 
