@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
@@ -16,8 +15,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -64,6 +65,9 @@ public class OutboxRelay {
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean requested = new AtomicBoolean();
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Runs the passes that wake-ups ask for: a thread of the relay's own, blocking on JDBC and the broker. */
+    private final ScheduledExecutorService wakeUps = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("outbox-relay-wake-ups").factory());
     private final Duration wakeUpDelay;
 
     OutboxRelay(DataSource dataSource, MeterRegistry meters,
@@ -94,13 +98,12 @@ public class OutboxRelay {
             return; // a pass is scheduled already, and takes this request with it
         }
         try {
-            CompletableFuture.delayedExecutor(wakeUpDelay.toMillis(), TimeUnit.MILLISECONDS,
-                    Infrastructure.getDefaultWorkerPool()).execute(() -> {
-                        scheduled.set(false);
-                        relay();
-                    });
-        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-            scheduled.set(false); // the next poll, or the next start, publishes it
+            wakeUps.schedule(() -> {
+                scheduled.set(false);
+                relay();
+            }, wakeUpDelay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException shuttingDown) {
+            scheduled.set(false); // the next start's poll publishes it
         }
     }
 
@@ -271,6 +274,7 @@ public class OutboxRelay {
 
     void close(@Observes ShutdownEvent event) {
         stopped = true;
+        wakeUps.shutdownNow();
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
         }
