@@ -86,8 +86,8 @@ public class OutboxRelay {
     }
 
     /**
-     * Publishes what committed soon rather than at the next poll, on a worker thread: {@link OutboxNotifications} calls
-     * it when a transaction that wrote events commits. Passes start at most one per {@code plumbline.outbox.wake-up-delay}:
+     * Publishes what committed soon rather than at the next poll, on the relay's own thread:
+     * {@link OutboxNotifications} calls it when a transaction that wrote events commits. Passes start at most one per {@code plumbline.outbox.wake-up-delay}:
      * commits that come faster share a pass, and the relay's cost stays bounded however fast events are written (a
      * service committing hundreds of events a second would otherwise run a relay transaction and a produce request for
      * each). While the broker is away, the poll alone retries.

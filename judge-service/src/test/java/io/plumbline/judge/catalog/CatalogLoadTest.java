@@ -75,29 +75,25 @@ class CatalogLoadTest {
         @Override
         public Map<String, String> start() {
             registry = PackagedService.start("metric-registry", Map.of());
-            metricId = MetricRegistryGrpc.newBlockingStub(registry.channel()).createMetric(CreateMetricRequest.newBuilder()
-                    .setProjectId(PROJECT).setName("refund_promises").setDescription("Promises refunds it may not")
-                    .setLevel(Level.LEVEL_SPAN)
-                    .setOutputType(OutputType.newBuilder().setBoolean(BooleanType.getDefaultInstance()))
-                    .setJudgeModel(ModelConfig.newBuilder().setProvider("patient").setModel("judge-model"))
-                    .addBindings(Binding.newBuilder().setName("all").setSamplingRate(1.0))
-                    .setContent(VersionContent.newBuilder().setPromptTemplate(
-                            "Does it promise a refund?\n<data>{{output}}</data>\n{{output_format}}"))
-                    .setAuthor(Author.newBuilder().setUser("owner")).build()).getMetric().getId();
-            traceMetricId = MetricRegistryGrpc.newBlockingStub(registry.channel()).createMetric(CreateMetricRequest
-                    .newBuilder().setProjectId(PROJECT).setName("trace_refunds").setDescription("The whole exchange")
-                    .setLevel(Level.LEVEL_TRACE)
-                    .setOutputType(OutputType.newBuilder().setBoolean(BooleanType.getDefaultInstance()))
-                    .setJudgeModel(ModelConfig.newBuilder().setProvider("patient").setModel("judge-model"))
-                    .addBindings(Binding.newBuilder().setName("all").setSamplingRate(1.0))
-                    .setContent(VersionContent.newBuilder().setPromptTemplate(
-                            "Does the trace promise a refund?\n<data>{{output}}</data>\n{{output_format}}"))
-                    .setAuthor(Author.newBuilder().setUser("owner")).build()).getMetric().getId();
+            metricId = createMetric("refund_promises", Level.LEVEL_SPAN, "Does it promise a refund?");
+            traceMetricId = createMetric("trace_refunds", Level.LEVEL_TRACE, "Does the trace promise a refund?");
             registry.stop();
             Map<String, String> config = new HashMap<>(ServiceWiring.grpcClient("registry", registry));
             config.put("plumbline.catalog.load-from-registry", "true");
             config.put("mp.messaging.incoming.metric-catalog.topic", "plumbline.metrics.unused-by-this-test");
             return config;
+        }
+
+        /** A boolean metric of the project judging every record of its level, published as version 1. */
+        private static String createMetric(String name, Level level, String question) {
+            return MetricRegistryGrpc.newBlockingStub(registry.channel()).createMetric(CreateMetricRequest.newBuilder()
+                    .setProjectId(PROJECT).setName(name).setDescription(question).setLevel(level)
+                    .setOutputType(OutputType.newBuilder().setBoolean(BooleanType.getDefaultInstance()))
+                    .setJudgeModel(ModelConfig.newBuilder().setProvider("patient").setModel("judge-model"))
+                    .addBindings(Binding.newBuilder().setName("all").setSamplingRate(1.0))
+                    .setContent(VersionContent.newBuilder().setPromptTemplate(
+                            question + "\n<data>{{output}}</data>\n{{output_format}}"))
+                    .setAuthor(Author.newBuilder().setUser("owner")).build()).getMetric().getId();
         }
 
         @Override
