@@ -2,6 +2,7 @@ package io.plumbline.judge.normalize;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,7 +17,9 @@ final class ConventionTable {
 
     private final SourceConvention convention;
     private final Map<String, Ranked> exact = new HashMap<>();
-    private final List<Ranked> patterns = new ArrayList<>();
+    /** Patterns by the literal text before their first index (a few per table): a key is tried against the patterns
+     * of the prefixes it starts with, not against every pattern. */
+    private final Map<String, List<Ranked>> patternsByPrefix = new LinkedHashMap<>();
 
     private record Ranked(MappingRule rule, int rank) {
     }
@@ -28,7 +31,7 @@ final class ConventionTable {
             if (rule.key().isExact()) {
                 exact.putIfAbsent(rule.key().template(), new Ranked(rule, rank));
             } else {
-                patterns.add(new Ranked(rule, rank));
+                patternsByPrefix.computeIfAbsent(rule.key().prefix(), p -> new ArrayList<>()).add(new Ranked(rule, rank));
             }
         }
     }
@@ -51,8 +54,11 @@ final class ConventionTable {
             extraction.put(hit.rule(), hit.rank(), key, new int[0], value);
             return;
         }
-        for (Ranked candidate : patterns) {
-            if (key.startsWith(candidate.rule().key().prefix())) {
+        for (Map.Entry<String, List<Ranked>> prefixed : patternsByPrefix.entrySet()) {
+            if (!key.startsWith(prefixed.getKey())) {
+                continue;
+            }
+            for (Ranked candidate : prefixed.getValue()) {
                 int[] indexes = candidate.rule().key().match(key);
                 if (indexes != null) {
                     extraction.put(candidate.rule(), candidate.rank(), key, indexes, value);

@@ -1,6 +1,11 @@
 package io.plumbline.judge.normalize;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.Consumer;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 
 import io.plumbline.proto.judge.v1.ChatMessage;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
@@ -27,20 +32,25 @@ final class Truncation {
         this.maxChars = maxChars;
     }
 
-    /** Cuts the fields of {@code snapshot} in place; sets {@code truncated} and {@code original_size_bytes}. */
+    /**
+     * Cuts the fields of {@code snapshot} in place; sets {@code truncated} and {@code original_size_bytes}. A text field
+     * that is not cut is set as its UTF-8 bytes: protobuf encodes a {@code String} field character by character every
+     * time the message is sized and serialized (hashed, stored, sent: several times a span), {@link String#getBytes}
+     * copies ASCII text at once. Readers see the same text.
+     */
     static void apply(RecordSnapshot.Builder snapshot, int maxChars) {
         Truncation t = new Truncation(maxChars);
-        snapshot.setInput(t.cut(snapshot.getInput()));
-        snapshot.setOutput(t.cut(snapshot.getOutput()));
+        t.field(snapshot.getInput(), snapshot::setInput, snapshot::setInputBytes);
+        t.field(snapshot.getOutput(), snapshot::setOutput, snapshot::setOutputBytes);
         var context = snapshot.getContextBuilder();
-        context.setSystemInstructions(t.cut(context.getSystemInstructions()));
-        context.setText(t.cut(context.getText()));
+        t.field(context.getSystemInstructions(), context::setSystemInstructions, context::setSystemInstructionsBytes);
+        t.field(context.getText(), context::setText, context::setTextBytes);
         for (RetrievedDocument.Builder document : context.getDocumentsBuilderList()) {
-            document.setContent(t.cut(document.getContent()));
+            t.field(document.getContent(), document::setContent, document::setContentBytes);
             t.cutValues(document.getMetadataMap(), document::putMetadata);
         }
         for (ChatMessage.Builder message : snapshot.getMessagesBuilderList()) {
-            message.setContent(t.cut(message.getContent()));
+            t.field(message.getContent(), message::setContent, message::setContentBytes);
             for (ToolCall.Builder call : message.getToolCallsBuilderList()) {
                 t.cutCall(call);
             }
@@ -55,8 +65,22 @@ final class Truncation {
     }
 
     private void cutCall(ToolCall.Builder call) {
-        call.setArguments(cut(call.getArguments()));
-        call.setResult(cut(call.getResult()));
+        field(call.getArguments(), call::setArguments, call::setArgumentsBytes);
+        field(call.getResult(), call::setResult, call::setResultBytes);
+    }
+
+    /** Sets a text field cut, or whole as UTF-8 bytes. */
+    private void field(String text, Consumer<String> setText, Consumer<ByteString> setUtf8) {
+        if (text.isEmpty()) {
+            return;
+        }
+        if (text.length() > maxChars) {
+            setText.accept(cut(text));
+            return;
+        }
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        originalBytes += utf8.length;
+        setUtf8.accept(UnsafeByteOperations.unsafeWrap(utf8)); // the array is this field's alone
     }
 
     private void cutValues(Map<String, String> values, java.util.function.BiConsumer<String, String> put) {

@@ -211,7 +211,7 @@ class StreamBenchmark {
     }
 
     /** A realistic agent trace: an agent root span and 9 LLM calls with JSON messages, tokens, a session. */
-    private static io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest trace(String traceId, String project,
+    static io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest trace(String traceId, String project,
             int n) {
         Span.Builder root = OtlpSpans.span(traceId, "invoke_agent travel-planner", attr("gen_ai.operation.name", "invoke_agent"),
                 attr("gen_ai.agent.name", "travel-planner"), attr("gen_ai.conversation.id", "bench-session-" + (n / 5)));

@@ -1,0 +1,89 @@
+package io.plumbline.judge.bench;
+
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.plumbline.judge.OtlpSpans;
+import io.plumbline.judge.normalize.NormalizedSpan;
+import io.plumbline.judge.normalize.SpanNormalizer;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The intake's CPU per span, in isolation and on one thread: decoding an OTLP record, normalizing its spans, serializing
+ * their snapshots (as they are stored for assembly). The records are {@link StreamBenchmark}'s (one trace of 10 GenAI
+ * spans of ~1 KB each). Not part of {@code verify} (the name does not end in Test); run with {@code ./mvnw -B -ntp -o
+ * -f judge-service/pom.xml verify -Dtest=NormalizerBenchmark -Dsurefire.failIfNoSpecifiedTests=false}. Figures are
+ * thread CPU time, medians of {@code bench.passes} passes over {@code bench.records} records after as many warm-up
+ * passes.
+ */
+class NormalizerBenchmark {
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    @Test
+    void normalize() throws Exception {
+        int records = Integer.getInteger("bench.records", 2_000);
+        int passes = Integer.getInteger("bench.passes", 15);
+        List<byte[]> encoded = new ArrayList<>();
+        for (int i = 0; i < records; i++) {
+            encoded.add(StreamBenchmark.trace(OtlpSpans.newTraceId(), "bench-normalize", i).toByteArray());
+        }
+        SpanNormalizer normalizer = new SpanNormalizer(32_768, "plumbline.project", "default");
+        List<ExportTraceServiceRequest> decoded = new ArrayList<>();
+        for (byte[] bytes : encoded) {
+            decoded.add(ExportTraceServiceRequest.parseFrom(bytes));
+        }
+        int spans = decoded.stream().mapToInt(NormalizerBenchmark::spanCount).sum();
+        List<Double> decode = new ArrayList<>();
+        List<Double> normalize = new ArrayList<>();
+        List<Double> serialize = new ArrayList<>();
+        long sink = 0;
+        for (int pass = 0; pass < 2 * passes; pass++) {
+            long start = THREADS.getCurrentThreadCpuTime();
+            for (byte[] bytes : encoded) {
+                sink += ExportTraceServiceRequest.parseFrom(bytes).getResourceSpansCount();
+            }
+            long decoded_ = THREADS.getCurrentThreadCpuTime();
+            List<NormalizedSpan> normalized = new ArrayList<>(spans);
+            for (ExportTraceServiceRequest request : decoded) {
+                for (ResourceSpans resourceSpans : request.getResourceSpansList()) {
+                    for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+                        for (Span span : scopeSpans.getSpansList()) {
+                            normalized.add(normalizer.normalize(resourceSpans.getResource(), span));
+                        }
+                    }
+                }
+            }
+            long normalizedAt = THREADS.getCurrentThreadCpuTime();
+            for (NormalizedSpan span : normalized) {
+                sink += span.snapshot().toByteArray().length;
+            }
+            long serialized = THREADS.getCurrentThreadCpuTime();
+            if (pass >= passes) { // the first half warms up
+                decode.add((decoded_ - start) / 1e3 / spans);
+                normalize.add((normalizedAt - decoded_) / 1e3 / spans);
+                serialize.add((serialized - normalizedAt) / 1e3 / spans);
+            }
+        }
+        System.out.printf("BENCH normalizer: %d records, %d spans, %d passes (sink %d): CPU per span, median: decode %.2f us,"
+                + " normalize %.2f us, serialize the snapshot %.2f us%n", records, spans, passes, sink % 10, median(decode),
+                median(normalize), median(serialize));
+    }
+
+    private static int spanCount(ExportTraceServiceRequest request) {
+        return request.getResourceSpansList().stream().flatMap(r -> r.getScopeSpansList().stream())
+                .mapToInt(ScopeSpans::getSpansCount).sum();
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+}
