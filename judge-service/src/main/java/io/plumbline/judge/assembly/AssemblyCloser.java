@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.LinkedHashMap;
@@ -209,8 +211,8 @@ public class AssemblyCloser {
 
     private Uni<Void> closeSession(SqlConnection connection, String projectId, String sessionId) {
         return spans(connection, """
-                        select s.trace_id, s.span_id, s.start_ns, s.root, s.snapshot
-                        from assembly_span s join assembly_trace t using (trace_id)
+                        select b.trace_id, b.span_ids, b.start_ns, b.roots, b.snapshots
+                        from assembly_span_batch b join assembly_trace t using (trace_id)
                         where t.project_id = $1 and t.session_id = $2""",
                         Tuple.of(projectId, sessionId))
                 .chain(spans -> (spans.isEmpty() ? Uni.createFrom().voidItem()
@@ -233,28 +235,45 @@ public class AssemblyCloser {
         }
         return Multi.createFrom().iterable(chunks)
                 .onItem().transformToUniAndConcatenate(chunk -> spans(connection,
-                        "select trace_id, span_id, start_ns, root, snapshot from assembly_span where trace_id = any($1)",
+                        "select trace_id, span_ids, start_ns, roots, snapshots from assembly_span_batch where trace_id = any($1)",
                         Tuple.of((Object) chunk)))
                 .collect().in(ArrayList::new, List::addAll);
     }
 
     /**
-     * The stored spans the query selects, in start order (then span id). Sorted here, not by PostgreSQL: a batch of a
-     * thousand traces is megabytes of snapshots, which a sort in the database spills to disk.
+     * The stored spans of the span batches the query selects, in start order (then span id), each span once (a span
+     * delivered again can be in two batches). Sorted here, not by PostgreSQL: a batch of a thousand traces is megabytes
+     * of snapshots, which a sort in the database spills to disk.
      */
     private Uni<List<RecordAssembler.StoredSpan>> spans(SqlConnection connection, String sql, Tuple parameters) {
         return connection.preparedQuery(sql).execute(parameters).map(rows -> {
-            List<Row> sorted = new ArrayList<>(rows.size());
-            rows.forEach(sorted::add);
-            sorted.sort(Comparator.comparingLong((Row row) -> row.getLong("start_ns"))
-                    .thenComparing(row -> row.getString("span_id")));
-            List<RecordAssembler.StoredSpan> spans = new ArrayList<>(sorted.size());
-            for (Row row : sorted) {
-                spans.add(new RecordAssembler.StoredSpan(row.getString("trace_id"), row.getBoolean("root"),
-                        ProtoJson.parseBytes(row.getBuffer("snapshot").getBytes(), RecordSnapshot.getDefaultInstance())));
+            List<BatchedSpan> batched = new ArrayList<>();
+            for (Row row : rows) {
+                String traceId = row.getString("trace_id");
+                String[] spanIds = row.getArrayOfStrings("span_ids");
+                Long[] starts = row.getArrayOfLongs("start_ns");
+                Boolean[] roots = row.getArrayOfBooleans("roots");
+                Buffer[] snapshots = row.getDelegate().getArrayOfBuffers("snapshots");
+                for (int i = 0; i < spanIds.length; i++) {
+                    batched.add(new BatchedSpan(traceId, spanIds[i], starts[i], roots[i], snapshots[i]));
+                }
+            }
+            batched.sort(Comparator.comparingLong(BatchedSpan::startNs).thenComparing(BatchedSpan::spanId));
+            Set<String> seen = new HashSet<>();
+            List<RecordAssembler.StoredSpan> spans = new ArrayList<>(batched.size());
+            for (BatchedSpan span : batched) {
+                if (seen.add(span.traceId() + "/" + span.spanId())) {
+                    spans.add(new RecordAssembler.StoredSpan(span.traceId(), span.root(),
+                            ProtoJson.parseBytes(span.snapshot().getBytes(), RecordSnapshot.getDefaultInstance())));
+                }
             }
             return spans;
         });
+    }
+
+    /** A span of a stored batch, not parsed yet. */
+    private record BatchedSpan(String traceId, String spanId, long startNs, boolean root,
+            Buffer snapshot) {
     }
 
     /** Stores assembled records in one statement; a record stored before (its state was forgotten) is counted late. */
@@ -354,7 +373,7 @@ public class AssemblyCloser {
     Uni<Void> forgetOld() {
         double retention = seconds(config.retention());
         return pool.withTransaction(connection -> connection.preparedQuery("""
-                        delete from assembly_span where trace_id in (
+                        delete from assembly_span_batch where trace_id in (
                             select trace_id from assembly_trace t where closed_at < now() - make_interval(secs => $1)
                               and (session_id = '' or exists (select 1 from assembly_session s
                                    where s.project_id = t.project_id and s.session_id = t.session_id
@@ -362,7 +381,7 @@ public class AssemblyCloser {
                 .execute(Tuple.of(retention))
                 .chain(() -> connection.preparedQuery("""
                         delete from assembly_trace t where closed_at < now() - make_interval(secs => $1)
-                          and not exists (select 1 from assembly_span s where s.trace_id = t.trace_id)""")
+                          and not exists (select 1 from assembly_span_batch b where b.trace_id = t.trace_id)""")
                         .execute(Tuple.of(retention)))
                 .chain(() -> connection.preparedQuery("delete from assembly_session where closed_at < now()"
                         + " - make_interval(secs => $1)").execute(Tuple.of(retention))))

@@ -157,7 +157,8 @@ public class SpanAssembly implements NormalizedSpanHandler {
         if (closed.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return connection.preparedQuery("select trace_id, span_id from assembly_span where trace_id = any($1)")
+        return connection.preparedQuery(
+                        "select trace_id, unnest(span_ids) as span_id from assembly_span_batch where trace_id = any($1)")
                 .execute(Tuple.of(closed.toArray(String[]::new)))
                 .invoke(rows -> {
                     Set<String> known = new HashSet<>();
@@ -170,7 +171,11 @@ public class SpanAssembly implements NormalizedSpanHandler {
                 .replaceWithVoid();
     }
 
-    /** Stores the spans of open traces; receivers deliver at least once, so a span stored already is left as it is. */
+    /**
+     * Stores the spans of open traces, a row per trace for the spans of this write (a batch, named by its smallest span
+     * id). Receivers deliver at least once: a batch stored already is left as it is, and a span that comes again in
+     * another batch is stored twice and read once ({@link AssemblyCloser}).
+     */
     private Uni<Void> insertSpans(SqlConnection connection, Map<String, List<NormalizedSpan>> byTrace,
             Map<String, String> openTraces) {
         List<NormalizedSpan> spans = byTrace.entrySet().stream().filter(t -> openTraces.containsKey(t.getKey()))
@@ -178,8 +183,13 @@ public class SpanAssembly implements NormalizedSpanHandler {
         if (spans.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
+        Map<String, String> batchIds = new HashMap<>();
+        for (NormalizedSpan span : spans) {
+            batchIds.merge(span.traceId(), span.spanId(), (a, b) -> a.compareTo(b) <= 0 ? a : b);
+        }
         int n = spans.size();
         String[] traceIds = new String[n];
+        String[] batches = new String[n];
         String[] spanIds = new String[n];
         Long[] starts = new Long[n];
         Boolean[] roots = new Boolean[n];
@@ -187,16 +197,21 @@ public class SpanAssembly implements NormalizedSpanHandler {
         for (int i = 0; i < n; i++) {
             NormalizedSpan span = spans.get(i);
             traceIds[i] = span.traceId();
+            batches[i] = batchIds.get(span.traceId());
             spanIds[i] = span.spanId();
             starts[i] = span.startTimeUnixNano();
             roots[i] = span.isRoot();
             snapshots[i] = Buffer.buffer(span.snapshot().toByteArray());
         }
         return connection.preparedQuery("""
-                        insert into assembly_span (trace_id, span_id, start_ns, root, snapshot)
-                        select * from unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::bytea[])
+                        insert into assembly_span_batch (trace_id, batch_id, span_ids, start_ns, roots, snapshots)
+                        select trace_id, batch_id, array_agg(span_id order by n), array_agg(start_ns order by n),
+                               array_agg(root order by n), array_agg(snapshot order by n)
+                          from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::bytea[])
+                               with ordinality as s (trace_id, batch_id, span_id, start_ns, root, snapshot, n)
+                         group by trace_id, batch_id
                         on conflict do nothing""")
-                .execute(Tuple.of(traceIds, spanIds, starts, roots, snapshots)).replaceWithVoid();
+                .execute(Tuple.of(traceIds, batches, spanIds, starts, roots, snapshots)).replaceWithVoid();
     }
 
     /**

@@ -20,7 +20,7 @@ import java.util.UUID;
  * each evaluation judged; a stored Evaluate call may have supplied it). Its <em>newest</em> snapshot is the one stored
  * last: the later of its assembled record ({@code closed_at}) and its evaluations ({@code created_at}). A span that no
  * metric selected has neither; while its trace's assembly state is kept ({@code plumbline.assembly.retention}) the span
- * as received ({@code assembly_span}) is its snapshot, the last resort.
+ * as received ({@code assembly_span_batch}) is its snapshot, the last resort.
  */
 @ApplicationScoped
 public class StoredSnapshots {
@@ -67,9 +67,11 @@ public class StoredSnapshots {
                             select record_id, snapshot, created_at, 1 from evaluation
                             where project_id = $1 and level = $2 and record_id = any($3)
                             union all
-                            select s.trace_id || '/' || s.span_id, s.snapshot, t.last_span_at, 0
-                            from assembly_span s join assembly_trace t using (trace_id)
-                            where t.project_id = $1 and (s.trace_id, s.span_id) in (select * from unnest($4::text[], $5::text[]))
+                            select b.trace_id || '/' || s.span_id, s.snapshot, t.last_span_at, 0
+                            from assembly_span_batch b join assembly_trace t using (trace_id)
+                                 cross join unnest(b.span_ids, b.snapshots) as s (span_id, snapshot)
+                            where t.project_id = $1 and b.trace_id = any($4)
+                              and (b.trace_id, s.span_id) in (select * from unnest($4::text[], $5::text[]))
                         ) stored
                         order by record_id, rank desc, stored_at desc""")
                 .execute(Tuple.of(projectId, level.name(), ids, traceIds.toArray(String[]::new),

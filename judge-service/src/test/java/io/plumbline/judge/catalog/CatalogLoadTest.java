@@ -178,8 +178,9 @@ class CatalogLoadTest {
                                 values ($1, $2, true, now() - interval '1 hour', now() - interval '1 hour')""")
                         .execute(Tuple.of(traceId, PROJECT))
                         .chain(() -> connection.preparedQuery("""
-                                        insert into assembly_span (trace_id, span_id, start_ns, root, snapshot)
-                                        values ($1, $2, 1, true, $3)""")
+                                        insert into assembly_span_batch (trace_id, batch_id, span_ids, start_ns, roots,
+                                            snapshots)
+                                        values ($1, $2, array[$2], array[1::bigint], array[true], array[$3::bytea])""")
                                 .execute(Tuple.of(traceId, spanId, Buffer.buffer(span.toByteArray())))))
                 .await().atMost(Duration.ofSeconds(10));
         return traceId;
