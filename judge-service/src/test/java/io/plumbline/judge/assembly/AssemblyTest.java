@@ -159,6 +159,41 @@ class AssemblyTest {
                 "judged when stored, and no replica claimed it: no trace metric in its project");
     }
 
+    @Test
+    void aSpanStoredInTwoBatchesIsAssembledOnce() {
+        // A record read again in another poll stores its spans again, in a batch of another make-up: here span b is in
+        // both batches of an idle trace whose root ended an hour ago, so the next close takes it.
+        String trace = OtlpSpans.newTraceId();
+        pool.withTransaction(connection -> connection.preparedQuery("""
+                                insert into assembly_trace (trace_id, project_id, root_ended, first_span_at, last_span_at)
+                                values ($1, $2, true, now() - interval '1 hour', now() - interval '1 hour')""")
+                        .execute(Tuple.of(trace, stream.project))
+                        .chain(() -> connection.preparedQuery("""
+                                        insert into assembly_span_batch (trace_id, batch_id, span_ids, start_ns, roots,
+                                            snapshots)
+                                        values ($1, 'a', array['a', 'b'], array[1, 2]::bigint[], array[true, false],
+                                                array[$2, $3]::bytea[]),
+                                               ($1, 'b', array['b', 'c'], array[2, 3]::bigint[], array[false, false],
+                                                array[$3, $4]::bytea[])""")
+                                .execute(Tuple.of(trace, span("Plan a day in Porto", "Start at the Ribeira."),
+                                        span("Where to eat?", "Cantinho do Avillez."), span("And after?", "Port cellars.")))))
+                .await().atMost(Duration.ofSeconds(10));
+
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> traceRow(trace) != null);
+        var traceRecord = judge.getRecordSnapshot(GetRecordSnapshotRequest.newBuilder().setProjectId(stream.project)
+                .setRecord(RecordRef.newBuilder().setProjectId(stream.project).setLevel(Level.LEVEL_TRACE).setRecordId(trace))
+                .build());
+        assertEquals(3, traceRecord.getSpanCount(), "each span once");
+        assertEquals("Plan a day in Porto", traceRecord.getInput());
+        assertEquals("Start at the Ribeira.", traceRecord.getOutput());
+    }
+
+    /** The bytes of a stored span snapshot with this input and output. */
+    private static io.vertx.core.buffer.Buffer span(String input, String output) {
+        return io.vertx.core.buffer.Buffer.buffer(io.plumbline.proto.judge.v1.RecordSnapshot.newBuilder()
+                .setInput(input).setOutput(output).build().toByteArray());
+    }
+
     @Inject
     Pool pool;
 
