@@ -139,8 +139,9 @@ public final class SpanNormalizer {
 
         Truncation.apply(snapshot, maxTextLength);
         snapshot.setContentHash(ContentHash.of(snapshot));
+        RecordSnapshot built = snapshot.build();
         return new NormalizedSpan(traceId, spanId, parentSpanId, span.getStartTimeUnixNano(), span.getEndTimeUnixNano(),
-                snapshot.build());
+                built, built.toByteArray());
     }
 
     private void content(RecordSnapshot.Builder snapshot, Extraction content, List<Extraction> byPrecedence, Span span,

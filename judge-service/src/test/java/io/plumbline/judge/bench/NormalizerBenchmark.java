@@ -15,12 +15,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The intake's CPU per span, in isolation and on one thread: decoding an OTLP record, normalizing its spans, serializing
- * their snapshots (as they are stored for assembly). The records are {@link StreamBenchmark}'s (one trace of 10 GenAI
- * spans of ~1 KB each). Not part of {@code verify} (the name does not end in Test); run with {@code ./mvnw -B -ntp -o
- * -f judge-service/pom.xml verify -Dtest=NormalizerBenchmark -Dsurefire.failIfNoSpecifiedTests=false}. Figures are
- * thread CPU time, medians of {@code bench.passes} passes over {@code bench.records} records after as many warm-up
- * passes.
+ * The intake's CPU per span, in isolation and on one thread: decoding an OTLP record, normalizing its spans (their
+ * snapshots serialized as they are stored for assembly, right after each is built), and, for comparison, serializing
+ * every snapshot again in a later pass, as the intake did before 2026-12-06. The records are {@link StreamBenchmark}'s
+ * (one trace of 10 GenAI spans of ~1 KB each). Not part of {@code verify} (the name does not end in Test); run with
+ * {@code ./mvnw -B -ntp -o -f judge-service/pom.xml verify -Dtest=NormalizerBenchmark
+ * -Dsurefire.failIfNoSpecifiedTests=false}. Figures are thread CPU time, medians of {@code bench.passes} passes over
+ * {@code bench.records} records after as many warm-up passes.
  */
 class NormalizerBenchmark {
 
@@ -49,7 +50,7 @@ class NormalizerBenchmark {
             for (byte[] bytes : encoded) {
                 sink += ExportTraceServiceRequest.parseFrom(bytes).getResourceSpansCount();
             }
-            long decoded_ = THREADS.getCurrentThreadCpuTime();
+            long decodedAt = THREADS.getCurrentThreadCpuTime();
             List<NormalizedSpan> normalized = new ArrayList<>(spans);
             for (ExportTraceServiceRequest request : decoded) {
                 for (ResourceSpans resourceSpans : request.getResourceSpansList()) {
@@ -62,18 +63,18 @@ class NormalizerBenchmark {
             }
             long normalizedAt = THREADS.getCurrentThreadCpuTime();
             for (NormalizedSpan span : normalized) {
-                sink += span.snapshot().toByteArray().length;
+                sink += span.snapshot().toByteArray().length; // serialized afresh: protobuf memoizes sizes, not bytes
             }
             long serialized = THREADS.getCurrentThreadCpuTime();
             if (pass >= passes) { // the first half warms up
-                decode.add((decoded_ - start) / 1e3 / spans);
-                normalize.add((normalizedAt - decoded_) / 1e3 / spans);
+                decode.add((decodedAt - start) / 1e3 / spans);
+                normalize.add((normalizedAt - decodedAt) / 1e3 / spans);
                 serialize.add((serialized - normalizedAt) / 1e3 / spans);
             }
         }
         System.out.printf("BENCH normalizer: %d records, %d spans, %d passes (sink %d): CPU per span, median: decode %.2f us,"
-                + " normalize %.2f us, serialize the snapshot %.2f us%n", records, spans, passes, sink % 10, median(decode),
-                median(normalize), median(serialize));
+                        + " normalize (the stored snapshot serialized) %.2f us, serialize the snapshot again later %.2f us%n",
+                records, spans, passes, sink % 10, median(decode), median(normalize), median(serialize));
     }
 
     private static int spanCount(ExportTraceServiceRequest request) {
