@@ -138,10 +138,11 @@ public final class SpanNormalizer {
         resourceAttributes.forEach((key, value) -> snapshot.putResourceAttributes(key, AttributeValues.text(value)));
 
         Truncation.apply(snapshot, maxTextLength);
-        snapshot.setContentHash(ContentHash.of(snapshot));
-        RecordSnapshot built = snapshot.build();
+        // serialized once, for the hash and for storage, as soon as it is built: while it is in the CPU's caches
+        byte[] serialized = ContentHash.serialized(snapshot.build());
+        String contentHash = ContentHash.ofSerialized(serialized);
         return new NormalizedSpan(traceId, spanId, parentSpanId, span.getStartTimeUnixNano(), span.getEndTimeUnixNano(),
-                built, built.toByteArray());
+                snapshot.setContentHash(contentHash).build(), ContentHash.withHash(serialized, contentHash));
     }
 
     private void content(RecordSnapshot.Builder snapshot, Extraction content, List<Extraction> byPrecedence, Span span,

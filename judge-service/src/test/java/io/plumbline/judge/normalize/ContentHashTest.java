@@ -1,7 +1,10 @@
 package io.plumbline.judge.normalize;
 
+import static io.plumbline.judge.OtlpSpans.attr;
+import static io.plumbline.judge.OtlpSpans.span;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
@@ -11,6 +14,7 @@ import io.plumbline.proto.judge.v1.ChatMessage;
 import io.plumbline.proto.judge.v1.MessageRole;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
 import io.plumbline.proto.judge.v1.ToolCall;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +36,47 @@ class ContentHashTest {
         assertNotEquals(ContentHash.of(trace), ContentHash.of(trace("t1", "a1", 1_000).setOutput("Porto.")));
         assertNotEquals(ContentHash.of(trace), ContentHash.of(trace("t1", "a1", 1_000).putAttributes("k", "other")));
         assertEquals("t1", trace.getMessages(0).getTraceId(), "the snapshot hashed is left as it was");
+    }
+
+    @Test
+    void aNormalizedSpanIsSerializedOnceForItsHashAndItsStorage() throws Exception {
+        // a chat span with messages that carry tool calls, and a tool span (a tool call with timing): every kind of
+        // identity the hash leaves out
+        var chat = OpenTelemetryGenAiNormalizationTest.NORMALIZER.normalize(OpenTelemetryGenAiNormalizationTest.RESOURCE,
+                OpenTelemetryGenAiNormalizationTest.chatSpan(attr("gen_ai.input.messages",
+                                OpenTelemetryGenAiNormalizationTest.INPUT_MESSAGES),
+                        attr("gen_ai.output.messages", OpenTelemetryGenAiNormalizationTest.OUTPUT_MESSAGES),
+                        attr("gen_ai.system_instructions", OpenTelemetryGenAiNormalizationTest.SYSTEM_INSTRUCTIONS)).build());
+        var tool = OpenTelemetryGenAiNormalizationTest.NORMALIZER.normalize(OpenTelemetryGenAiNormalizationTest.RESOURCE,
+                span("execute_tool get_weather", attr("gen_ai.operation.name", "execute_tool"),
+                        attr("gen_ai.tool.name", "get_weather"), attr("gen_ai.tool.call.id", "call_1"),
+                        attr("gen_ai.tool.call.arguments", "{\"location\":\"Paris\"}"),
+                        attr("gen_ai.tool.call.result", "rainy, 57°F")).build());
+        assertTrue(chat.snapshot().getMessagesList().stream().anyMatch(m -> m.getToolCallsCount() > 0));
+        assertTrue(tool.snapshot().getToolCalls(0).hasStartTime());
+        for (NormalizedSpan span : List.of(chat, tool)) {
+            assertEquals(span.snapshot(), RecordSnapshot.parseFrom(span.snapshotBytes()), "the stored bytes are the snapshot");
+            assertEquals(hashAsDefined(span.snapshot().toBuilder()), span.snapshot().getContentHash());
+        }
+        var trace = trace("t1", "a1", 1_000);
+        assertEquals(hashAsDefined(trace), ContentHash.of(trace));
+    }
+
+    /** The definition, spelled out: a copy without the identity, serialized deterministically, SHA-256 in hex. */
+    private static String hashAsDefined(RecordSnapshot.Builder snapshot) throws Exception {
+        RecordSnapshot.Builder content = snapshot.clone().clearRecord().clearStartTime().clearEndTime().clearSpanCount()
+                .clearTraceCount().clearContentHash().clearOriginalSizeBytes();
+        for (ChatMessage.Builder message : content.getMessagesBuilderList()) {
+            message.clearSpanId().clearTraceId();
+            message.getToolCallsBuilderList().forEach(call -> call.clearSpanId().clearStartTime().clearDuration());
+        }
+        content.getToolCallsBuilderList().forEach(call -> call.clearSpanId().clearStartTime().clearDuration());
+        var bytes = new java.io.ByteArrayOutputStream();
+        var out = com.google.protobuf.CodedOutputStream.newInstance(bytes);
+        out.useDeterministicSerialization();
+        content.build().writeTo(out);
+        out.flush();
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
     }
 
     private static RecordSnapshot.Builder trace(String traceId, String spanPrefix, long seconds) {
