@@ -234,9 +234,9 @@ public class AssemblyCloser {
             chunks.add(Arrays.copyOfRange(traceIds, from, Math.min(traceIds.length, from + TRACES_PER_SPAN_QUERY)));
         }
         return Multi.createFrom().iterable(chunks)
-                .onItem().transformToUniAndConcatenate(chunk -> spans(connection,
-                        "select trace_id, span_ids, start_ns, roots, snapshots from assembly_span_batch where trace_id = any($1)",
-                        Tuple.of((Object) chunk)))
+                .onItem().transformToUniAndConcatenate(chunk -> spans(connection, """
+                                select trace_id, span_ids, start_ns, roots, snapshots from assembly_span_batch
+                                where trace_id = any($1)""", Tuple.of((Object) chunk)))
                 .collect().in(ArrayList::new, List::addAll);
     }
 
@@ -272,8 +272,7 @@ public class AssemblyCloser {
     }
 
     /** A span of a stored batch, not parsed yet. */
-    private record BatchedSpan(String traceId, String spanId, long startNs, boolean root,
-            Buffer snapshot) {
+    private record BatchedSpan(String traceId, String spanId, long startNs, boolean root, Buffer snapshot) {
     }
 
     /** Stores assembled records in one statement; a record stored before (its state was forgotten) is counted late. */
