@@ -5,6 +5,7 @@ import io.plumbline.common.api.ProtoJson;
 import io.plumbline.judge.catalog.MetricCatalog;
 import io.plumbline.judge.evaluation.GroupedWrites;
 import io.plumbline.judge.judging.RecordJudging;
+import io.plumbline.judge.normalize.ContentHash.HashedSnapshot;
 import io.plumbline.proto.common.v1.Level;
 import io.plumbline.proto.common.v1.RecordRef;
 import io.plumbline.proto.judge.v1.RecordSnapshot;
@@ -178,7 +179,7 @@ public class AssemblyCloser {
                             .chain(spans -> {
                                 Map<String, List<RecordAssembler.StoredSpan>> byTrace = new LinkedHashMap<>();
                                 spans.forEach(s -> byTrace.computeIfAbsent(s.traceId(), t -> new ArrayList<>()).add(s));
-                                List<RecordSnapshot> records = byTrace.entrySet().stream().map(e -> RecordAssembler.trace(
+                                List<HashedSnapshot> records = byTrace.entrySet().stream().map(e -> RecordAssembler.trace(
                                         projects.get(e.getKey()), e.getKey(), e.getValue(), config.maxRecordBytes())).toList();
                                 return storeRecords(connection, records)
                                         .chain(() -> connection.preparedQuery(
@@ -276,7 +277,7 @@ public class AssemblyCloser {
     }
 
     /** Stores assembled records in one statement; a record stored before (its state was forgotten) is counted late. */
-    private Uni<Void> storeRecords(SqlConnection connection, List<RecordSnapshot> records) {
+    private Uni<Void> storeRecords(SqlConnection connection, List<HashedSnapshot> records) {
         if (records.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
@@ -289,11 +290,11 @@ public class AssemblyCloser {
         // before the catalog is loaded (a restart, a new replica) no metric is known yet: every record stays to judge
         boolean catalogLoaded = catalog.isLoaded();
         for (int i = 0; i < n; i++) {
-            RecordRef ref = records.get(i).getRecord();
+            RecordRef ref = records.get(i).snapshot().getRecord();
             projects[i] = ref.getProjectId();
             levels[i] = ref.getLevel().name();
             recordIds[i] = ref.getRecordId();
-            snapshots[i] = Buffer.buffer(records.get(i).toByteArray());
+            snapshots[i] = Buffer.buffer(records.get(i).bytes());
             // no metric of its level in its project: stored as judged, so that no replica claims it for nothing
             nothingToJudge[i] = catalogLoaded && !judging.anyMetricFor(ref.getLevel(), ref.getProjectId());
         }

@@ -2,6 +2,7 @@ package io.plumbline.judge.assembly;
 
 import com.google.protobuf.Timestamp;
 import io.plumbline.judge.normalize.ContentHash;
+import io.plumbline.judge.normalize.ContentHash.HashedSnapshot;
 import io.plumbline.proto.common.v1.Level;
 import io.plumbline.proto.common.v1.RecordRef;
 import io.plumbline.proto.judge.v1.ChatMessage;
@@ -34,14 +35,14 @@ final class RecordAssembler {
     record StoredSpan(String traceId, boolean root, RecordSnapshot snapshot) {
     }
 
-    static RecordSnapshot trace(String projectId, String traceId, List<StoredSpan> spans, int maxBytes) {
+    static HashedSnapshot trace(String projectId, String traceId, List<StoredSpan> spans, int maxBytes) {
         var snapshot = assemble(spans);
         snapshot.setRecord(RecordRef.newBuilder().setProjectId(projectId).setLevel(Level.LEVEL_TRACE)
                 .setRecordId(traceId).setTraceId(traceId).setSessionId(snapshot.getSessionId()));
         return finish(snapshot, maxBytes);
     }
 
-    static RecordSnapshot session(String projectId, String sessionId, List<StoredSpan> spans, int maxBytes) {
+    static HashedSnapshot session(String projectId, String sessionId, List<StoredSpan> spans, int maxBytes) {
         var snapshot = assemble(spans).setSessionId(sessionId);
         snapshot.setRecord(RecordRef.newBuilder().setProjectId(projectId).setLevel(Level.LEVEL_SESSION)
                 .setRecordId(sessionId).setSessionId(sessionId));
@@ -158,8 +159,8 @@ final class RecordAssembler {
         return record;
     }
 
-    /** Cuts the record to the size limit, then hashes its content. */
-    private static RecordSnapshot finish(RecordSnapshot.Builder record, int maxBytes) {
+    /** Cuts the record to the size limit, then hashes its content (serialized once, for the hash and for storage). */
+    private static HashedSnapshot finish(RecordSnapshot.Builder record, int maxBytes) {
         int size = record.build().getSerializedSize();
         if (size > maxBytes) {
             record.setTruncated(true).setOriginalSizeBytes(Math.max(record.getOriginalSizeBytes(), size));
@@ -180,7 +181,7 @@ final class RecordAssembler {
                                         + " tool call(s) left out"));
             }
         }
-        return record.setContentHash(ContentHash.of(record)).build();
+        return ContentHash.hashAndSerialize(record);
     }
 
     private static boolean before(Timestamp a, Timestamp b) {

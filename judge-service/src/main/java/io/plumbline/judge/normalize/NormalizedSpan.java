@@ -12,8 +12,7 @@ import io.plumbline.proto.judge.v1.SourceConvention;
  * @param parentSpanId 16 hex digits, or "" for a root span
  * @param startTimeUnixNano start, nanoseconds since the epoch
  * @param endTimeUnixNano   end, nanoseconds since the epoch
- * @param snapshotBytes     the snapshot serialized, as it is stored: serialized as soon as it is built, while it is in
- *                          the CPU's caches (serialized later with the rest of its poll, it cost twice as much)
+ * @param snapshotBytes     the snapshot serialized, as it is stored ({@link ContentHash#hashAndSerialize})
  */
 public record NormalizedSpan(String traceId, String spanId, String parentSpanId, long startTimeUnixNano,
         long endTimeUnixNano, RecordSnapshot snapshot, byte[] snapshotBytes) {

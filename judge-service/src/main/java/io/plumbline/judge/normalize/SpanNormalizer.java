@@ -138,11 +138,9 @@ public final class SpanNormalizer {
         resourceAttributes.forEach((key, value) -> snapshot.putResourceAttributes(key, AttributeValues.text(value)));
 
         Truncation.apply(snapshot, maxTextLength);
-        // serialized once, for the hash and for storage, as soon as it is built: while it is in the CPU's caches
-        byte[] serialized = ContentHash.serialized(snapshot.build());
-        String contentHash = ContentHash.ofSerialized(serialized);
+        ContentHash.HashedSnapshot hashed = ContentHash.hashAndSerialize(snapshot);
         return new NormalizedSpan(traceId, spanId, parentSpanId, span.getStartTimeUnixNano(), span.getEndTimeUnixNano(),
-                snapshot.setContentHash(contentHash).build(), ContentHash.withHash(serialized, contentHash));
+                hashed.snapshot(), hashed.bytes());
     }
 
     private void content(RecordSnapshot.Builder snapshot, Extraction content, List<Extraction> byPrecedence, Span span,

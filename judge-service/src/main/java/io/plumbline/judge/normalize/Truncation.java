@@ -35,7 +35,7 @@ final class Truncation {
     /**
      * Cuts the fields of {@code snapshot} in place; sets {@code truncated} and {@code original_size_bytes}. A text field
      * that is not cut is set as its UTF-8 bytes: protobuf encodes a {@code String} field character by character every
-     * time the message is sized and serialized (hashed, stored, sent: several times a span), {@link String#getBytes}
+     * time the message is sized and serialized (stored, judged, emitted), {@link String#getBytes}
      * copies ASCII text at once. Readers see the same text.
      */
     static void apply(RecordSnapshot.Builder snapshot, int maxChars) {
