@@ -36,6 +36,12 @@ public interface LlmConfig {
         /** The API key; unset for servers without one (a local Ollama or vLLM). */
         Optional<String> apiKey();
 
+        /**
+         * A PEM file of the certificates to trust for this provider's TLS instead of the JVM's (a server behind a private
+         * certificate authority); unset means the JVM's trusted certificates.
+         */
+        Optional<String> trustCertificates();
+
         /** How long one request may take. */
         @WithDefault("60s")
         Duration timeout();

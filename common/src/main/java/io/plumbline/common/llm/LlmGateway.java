@@ -50,10 +50,12 @@ public class LlmGateway {
     private final MeterRegistry meters;
     private final Map<String, Provider> providers = new ConcurrentHashMap<>();
     private final ExecutorService virtualThreads = Executors.newVirtualThreadPerTaskExecutor();
+    private final io.vertx.core.Vertx vertx;
 
-    LlmGateway(LlmConfig config, MeterRegistry meters) {
+    LlmGateway(LlmConfig config, MeterRegistry meters, io.vertx.core.Vertx vertx) {
         this.config = config;
         this.meters = meters;
+        this.vertx = vertx;
     }
 
     /** Calls the model; fails with {@link LlmCallFailed} after the provider's retries, or at once for a bad call. */
@@ -183,17 +185,21 @@ public class LlmGateway {
             return failure.retryAfter() != null && failure.retryAfter().compareTo(backoff) > 0 ? failure.retryAfter() : backoff;
         }
 
+        private ProviderHttpClient.Builder transport(LlmConfig.Provider settings) {
+            return new ProviderHttpClient.Builder(vertx, settings.maxConcurrency(), settings.trustCertificates());
+        }
+
         private ChatModel model(LlmConfig.Provider settings) {
             return switch (settings.kind()) {
                 case OPENAI -> {
-                    var builder = OpenAiChatModel.builder().httpClientBuilder(new ProviderHttpClient.Builder())
+                    var builder = OpenAiChatModel.builder().httpClientBuilder(transport(settings))
                             .apiKey(settings.apiKey().orElse("none")).timeout(settings.timeout()).maxRetries(0)
                             .logRequests(false).logResponses(false);
                     settings.baseUrl().ifPresent(builder::baseUrl);
                     yield builder.build();
                 }
                 case ANTHROPIC -> {
-                    var builder = AnthropicChatModel.builder().httpClientBuilder(new ProviderHttpClient.Builder())
+                    var builder = AnthropicChatModel.builder().httpClientBuilder(transport(settings))
                             .apiKey(settings.apiKey().orElse("none")).timeout(settings.timeout()).maxRetries(0)
                             .logRequests(false).logResponses(false);
                     settings.baseUrl().ifPresent(builder::baseUrl);
