@@ -78,7 +78,7 @@ class RunRestartIT {
     static void stopServices() {
         for (PackagedService service : new PackagedService[] {alignment, judge, registry}) {
             if (service != null) {
-                service.stop();
+                service.close();
             }
         }
         if (llm != null) {

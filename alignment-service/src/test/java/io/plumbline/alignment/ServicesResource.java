@@ -51,10 +51,10 @@ public class ServicesResource implements QuarkusTestResourceLifecycleManager {
     @Override
     public void stop() {
         if (judge != null) {
-            judge.stop();
+            judge.close();
         }
         if (registry != null) {
-            registry.stop();
+            registry.close();
         }
     }
 }

@@ -81,6 +81,6 @@ public class ConsoleServices implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        services.reversed().forEach(PackagedService::stop);
+        services.reversed().forEach(PackagedService::close);
     }
 }

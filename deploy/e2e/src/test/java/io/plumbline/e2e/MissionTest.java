@@ -125,7 +125,7 @@ class MissionTest {
         }
         for (PackagedService service : new PackagedService[] {alignment, annotations, judge, registry}) {
             if (service != null) {
-                service.stop();
+                service.close();
             }
         }
         if (llm != null) {

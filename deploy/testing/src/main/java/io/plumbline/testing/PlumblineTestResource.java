@@ -63,7 +63,7 @@ public class PlumblineTestResource implements QuarkusTestResourceLifecycleManage
 
     @Override
     public void stop() {
-        if (database != null && !keepDatabases()) {
+        if (database != null && !PostgresServer.keepDatabases()) {
             try {
                 PostgresServer.shared().dropDatabase(database.name());
             } catch (RuntimeException e) {
@@ -76,10 +76,5 @@ public class PlumblineTestResource implements QuarkusTestResourceLifecycleManage
     /** The database created by the last {@link #start()}, or null. */
     public PostgresServer.Database database() {
         return database;
-    }
-
-    private static boolean keepDatabases() {
-        String value = System.getProperty("plumbline.test.keep-databases", System.getenv("PLUMBLINE_TEST_KEEP_DATABASES"));
-        return Boolean.parseBoolean(value);
     }
 }

@@ -347,6 +347,15 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether test support keeps the databases it created instead of dropping them at the end of their use, to look
+     * into them afterwards: {@code PLUMBLINE_TEST_KEEP_DATABASES=true} (or {@code -Dplumbline.test.keep-databases=true}).
+     */
+    public static boolean keepDatabases() {
+        String value = System.getProperty("plumbline.test.keep-databases", System.getenv("PLUMBLINE_TEST_KEEP_DATABASES"));
+        return Boolean.parseBoolean(value);
+    }
+
     /** Drops database {@code name} if it exists, closing its remaining connections. */
     public void dropDatabase(String name) {
         try (Connection c = connectAdmin(); Statement s = c.createStatement()) {

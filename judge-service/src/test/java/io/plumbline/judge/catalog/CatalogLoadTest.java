@@ -99,7 +99,7 @@ class CatalogLoadTest {
         @Override
         public void stop() {
             if (registry != null) {
-                registry.stop();
+                registry.close();
             }
         }
     }
@@ -113,7 +113,7 @@ class CatalogLoadTest {
 
     @AfterAll
     static void stopRegistry() {
-        registry.stop();
+        registry.close();
     }
 
     @Test

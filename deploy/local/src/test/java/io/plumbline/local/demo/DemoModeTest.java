@@ -71,7 +71,7 @@ class DemoModeTest {
     static void stopThePlatform() {
         for (PackagedService service : new PackagedService[]{alignment, annotations, judge, registry}) {
             if (service != null) {
-                service.stop();
+                service.close();
             }
         }
         if (llm != null) {

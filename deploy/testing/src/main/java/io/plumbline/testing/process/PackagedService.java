@@ -58,6 +58,7 @@ public final class PackagedService implements AutoCloseable {
     private final Path logFile;
     private ChildProcess process;
     private ManagedChannel channel;
+    private boolean closed;
 
     private PackagedService(String module, Path jar, int port, PostgresServer.Database database,
             Map<String, String> config) {
@@ -168,9 +169,19 @@ public final class PackagedService implements AutoCloseable {
         launch();
     }
 
+    /**
+     * Stops it and drops its database, unless {@link PostgresServer#keepDatabases()}: the end of its use (a stopped
+     * service keeps its database for {@link #restart()}). Idempotent.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         stop();
+        if (!closed) {
+            closed = true;
+            if (!PostgresServer.keepDatabases()) {
+                PostgresServer.shared().dropDatabase(database.name());
+            }
+        }
     }
 
     public String module() {
