@@ -114,12 +114,15 @@ class StreamBenchmark {
             long cpuStart = processCpuNanos();
             raw.add(spans / readSeconds(topic, spans / SPANS_PER_TRACE, false));
             long cpuRaw = processCpuNanos();
+            long consumingThreadStart = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             pipeline.add(spans / readSeconds(topic, spans / SPANS_PER_TRACE, true));
             long cpuPipeline = processCpuNanos();
+            long consumingThread = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - consumingThreadStart;
             System.out.printf("BENCH intake round %d: raw %.0f spans/s, decode+normalize+assembly %.0f spans/s; CPU of this"
-                            + " JVM per span: raw %.1f us, pipeline %.1f us (with the closer's work meanwhile)%n",
+                            + " JVM per span: raw %.1f us, pipeline %.1f us (with the closer's work meanwhile), of which"
+                            + " the consuming thread (poll, decode, normalize) %.1f us%n",
                     round + 1, raw.get(round), pipeline.get(round), (cpuRaw - cpuStart) / 1e3 / spans,
-                    (cpuPipeline - cpuRaw) / 1e3 / spans);
+                    (cpuPipeline - cpuRaw) / 1e3 / spans, consumingThread / 1e3 / spans);
         }
         double rawMedian = median(raw);
         double pipelineMedian = median(pipeline);
