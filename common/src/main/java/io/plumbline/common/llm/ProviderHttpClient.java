@@ -30,8 +30,8 @@ import java.util.concurrent.TimeoutException;
  * LangChain4j's HTTP transport on the Vert.x HTTP client, keeping what LangChain4j's own transport drops: the
  * {@code Retry-After} of a refused request ({@link ProviderHttpException}). Its callers block ({@link LlmGateway} runs
  * them on virtual threads, which park while the service's event loops do the I/O): a thousand calls in flight are a
- * thousand pooled connections and no thread of their own. The JDK client it replaced spent a quarter more CPU per
- * call, in its selector and worker threads (the judging service's LLM call benchmark). TLS is verified against the
+ * thousand pooled connections and no thread of their own. The JDK client it replaced spent about a sixth more CPU
+ * per call, in its selector and worker threads (judge-service's {@code LlmCallBenchmark}). TLS is verified against the
  * JVM's trusted certificates, host name included, or against the provider's own {@code trust-certificates}. Streaming
  * is not used by Plumbline and not supported.
  */

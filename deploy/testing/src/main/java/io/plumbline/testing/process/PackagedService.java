@@ -179,7 +179,11 @@ public final class PackagedService implements AutoCloseable {
         if (!closed) {
             closed = true;
             if (!PostgresServer.keepDatabases()) {
-                PostgresServer.shared().dropDatabase(database.name());
+                try {
+                    PostgresServer.shared().dropDatabase(database.name());
+                } catch (RuntimeException e) { // the tests' outcome stands; a database left behind is only noted
+                    System.err.println("[plumbline-testing] could not drop " + database.name() + ": " + e.getMessage());
+                }
             }
         }
     }
