@@ -19,7 +19,6 @@ import io.plumbline.testing.llm.Reply;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -66,7 +65,7 @@ class LlmCallBenchmark {
                 CountDownLatch done = new CountDownLatch(calls);
                 AtomicInteger passed = new AtomicInteger();
                 List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
-                long cpu = processCpuNanos();
+                long cpu = StreamBenchmark.processCpuNanos();
                 long start = System.nanoTime();
                 for (int i = 0; i < calls; i++) {
                     judgeModel.judge(judge, records.get(i)).subscribe().with(evaluation -> {
@@ -84,7 +83,7 @@ class LlmCallBenchmark {
                             + failures.stream().limit(3).toList());
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
-                double cpuMs = (processCpuNanos() - cpu) / 1e6 / calls;
+                double cpuMs = (StreamBenchmark.processCpuNanos() - cpu) / 1e6 / calls;
                 System.out.printf("BENCH llm calls round %d%s: %.0f calls/s, CPU of this JVM %.3f ms per call, %.2f cores%n",
                         round + 1, round < warmup ? " (warm-up)" : "", calls / seconds, cpuMs, cpuMs * calls / 1e3 / seconds);
                 if (round >= warmup) {
@@ -114,9 +113,5 @@ class LlmCallBenchmark {
             }
         }
         return records;
-    }
-
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 }
