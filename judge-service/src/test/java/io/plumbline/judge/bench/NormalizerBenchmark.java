@@ -8,7 +8,6 @@ import io.plumbline.judge.OtlpSpans;
 import io.plumbline.judge.normalize.NormalizedSpan;
 import io.plumbline.judge.normalize.SpanNormalizer;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -21,11 +20,13 @@ import org.junit.jupiter.api.Test;
  * (one trace of 10 GenAI spans of ~1 KB each). Not part of {@code verify} (the name does not end in Test); run with
  * {@code ./mvnw -B -ntp -o -f judge-service/pom.xml verify -Dtest=NormalizerBenchmark
  * -Dsurefire.failIfNoSpecifiedTests=false}. Figures are thread CPU time, medians of {@code bench.passes} passes over
- * {@code bench.records} records after as many warm-up passes.
+ * {@code bench.records} records after as many warm-up passes, and the bytes the thread allocated normalizing (what
+ * the garbage collector then has to reclaim).
  */
 class NormalizerBenchmark {
 
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     @Test
     void normalize() throws Exception {
@@ -44,6 +45,7 @@ class NormalizerBenchmark {
         List<Double> decode = new ArrayList<>();
         List<Double> normalize = new ArrayList<>();
         List<Double> serialize = new ArrayList<>();
+        List<Double> normalizeAllocated = new ArrayList<>();
         long sink = 0;
         for (int pass = 0; pass < 2 * passes; pass++) {
             long start = THREADS.getCurrentThreadCpuTime();
@@ -51,6 +53,7 @@ class NormalizerBenchmark {
                 sink += ExportTraceServiceRequest.parseFrom(bytes).getResourceSpansCount();
             }
             long decodedAt = THREADS.getCurrentThreadCpuTime();
+            long allocatedBefore = THREADS.getCurrentThreadAllocatedBytes();
             List<NormalizedSpan> normalized = new ArrayList<>(spans);
             for (ExportTraceServiceRequest request : decoded) {
                 for (ResourceSpans resourceSpans : request.getResourceSpansList()) {
@@ -62,6 +65,7 @@ class NormalizerBenchmark {
                 }
             }
             long normalizedAt = THREADS.getCurrentThreadCpuTime();
+            long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocatedBefore;
             for (NormalizedSpan span : normalized) {
                 sink += span.snapshot().toByteArray().length; // serialized afresh: protobuf memoizes sizes, not bytes
             }
@@ -70,11 +74,14 @@ class NormalizerBenchmark {
                 decode.add((decodedAt - start) / 1e3 / spans);
                 normalize.add((normalizedAt - decodedAt) / 1e3 / spans);
                 serialize.add((serialized - normalizedAt) / 1e3 / spans);
+                normalizeAllocated.add((double) allocated / spans);
             }
         }
         System.out.printf("BENCH normalizer: %d records, %d spans, %d passes (sink %d): CPU per span, median: decode %.2f us,"
-                        + " normalize (the stored snapshot serialized) %.2f us, serialize the snapshot again later %.2f us%n",
-                records, spans, passes, sink % 10, median(decode), median(normalize), median(serialize));
+                        + " normalize (the stored snapshot serialized) %.2f us, serialize the snapshot again later %.2f us;"
+                        + " allocated per span by normalizing %.0f bytes%n",
+                records, spans, passes, sink % 10, median(decode), median(normalize), median(serialize),
+                median(normalizeAllocated));
     }
 
     private static int spanCount(ExportTraceServiceRequest request) {

@@ -114,15 +114,19 @@ class StreamBenchmark {
             long cpuStart = processCpuNanos();
             raw.add(spans / readSeconds(topic, spans / SPANS_PER_TRACE, false));
             long cpuRaw = processCpuNanos();
+            long allocatedRaw = allocatedBytes();
             long consumingThreadStart = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             pipeline.add(spans / readSeconds(topic, spans / SPANS_PER_TRACE, true));
             long cpuPipeline = processCpuNanos();
             long consumingThread = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - consumingThreadStart;
+            long allocatedPipeline = allocatedBytes() - allocatedRaw;
             System.out.printf("BENCH intake round %d: raw %.0f spans/s, decode+normalize+assembly %.0f spans/s; CPU of this"
                             + " JVM per span: raw %.1f us, pipeline %.1f us (with the closer's work meanwhile), of which"
-                            + " the consuming thread (poll, decode, normalize) %.1f us%n",
+                            + " the consuming thread (poll, decode, normalize) %.1f us; heap allocated per span by the"
+                            + " pipeline %.1f KB%n",
                     round + 1, raw.get(round), pipeline.get(round), (cpuRaw - cpuStart) / 1e3 / spans,
-                    (cpuPipeline - cpuRaw) / 1e3 / spans, consumingThread / 1e3 / spans);
+                    (cpuPipeline - cpuRaw) / 1e3 / spans, consumingThread / 1e3 / spans,
+                    allocatedPipeline / 1024.0 / spans);
         }
         double rawMedian = median(raw);
         double pipelineMedian = median(pipeline);
@@ -303,6 +307,11 @@ class StreamBenchmark {
         Collections.sort(sorted);
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    /** Heap bytes allocated by every thread of this JVM so far, ended ones included. */
+    static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
     }
 
     static long processCpuNanos() {
