@@ -4,15 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
 
 import io.plumbline.proto.judge.v1.ChatMessage;
@@ -53,6 +50,10 @@ public final class ContentHash {
             RecordSnapshot.CONTENT_HASH_FIELD_NUMBER, RecordSnapshot.ORIGINAL_SIZE_BYTES_FIELD_NUMBER),
             Map.of(RecordSnapshot.MESSAGES_FIELD_NUMBER, MESSAGE, RecordSnapshot.TOOL_CALLS_FIELD_NUMBER, TOOL_CALL));
 
+    /** The content hash field as appended to a serialized snapshot: the hash is 64 hex digits. */
+    private static final int HASH_FIELD_SIZE =
+            CodedOutputStream.computeStringSize(RecordSnapshot.CONTENT_HASH_FIELD_NUMBER, "0".repeat(64));
+
     /** Fields left out of a message's bytes, and the message fields whose own fields are left out in turn. */
     private record Identity(Set<Integer> fields, Map<Integer, Identity> nested) {
     }
@@ -65,24 +66,37 @@ public final class ContentHash {
     }
 
     public static String of(RecordSnapshot.Builder snapshot) {
-        return ofSerialized(serialized(snapshot.buildPartial()));
+        RecordSnapshot built = snapshot.buildPartial();
+        byte[] bytes = new byte[built.getSerializedSize()];
+        serialize(built, bytes);
+        return ofSerialized(bytes, bytes.length);
     }
 
     /**
      * Sets the snapshot's content hash and builds it, serialized once for the hash and for storage as soon as it is
      * built, while it is in the CPU's caches (serialized later, with the other snapshots of a poll, it cost twice as
-     * much).
+     * much). The bytes are written into an array with room for the hash field, which is appended to them: they parse as
+     * the snapshot with its hash, and nothing is copied.
      */
     public static HashedSnapshot hashAndSerialize(RecordSnapshot.Builder snapshot) {
-        byte[] serialized = serialized(snapshot.build());
-        String contentHash = ofSerialized(serialized);
-        return new HashedSnapshot(snapshot.setContentHash(contentHash).build(), withHash(serialized, contentHash));
+        RecordSnapshot built = snapshot.clearContentHash().build();
+        int size = built.getSerializedSize();
+        byte[] bytes = new byte[size + HASH_FIELD_SIZE];
+        serialize(built, bytes);
+        String contentHash = ofSerialized(bytes, size);
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes, size, HASH_FIELD_SIZE);
+        try {
+            out.writeString(RecordSnapshot.CONTENT_HASH_FIELD_NUMBER, contentHash);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.checkNoSpaceLeft();
+        return new HashedSnapshot(snapshot.setContentHash(contentHash).build(), bytes);
     }
 
     /** The snapshot serialized deterministically (maps sorted by key), as {@link #ofSerialized} hashes it. */
-    private static byte[] serialized(RecordSnapshot snapshot) {
-        byte[] bytes = new byte[snapshot.getSerializedSize()];
-        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    private static void serialize(RecordSnapshot snapshot, byte[] into) {
+        CodedOutputStream out = CodedOutputStream.newInstance(into, 0, snapshot.getSerializedSize());
         out.useDeterministicSerialization();
         try {
             snapshot.writeTo(out);
@@ -90,55 +104,74 @@ public final class ContentHash {
             throw new UncheckedIOException(e);
         }
         out.checkNoSpaceLeft();
-        return bytes;
     }
 
-    /** The content hash of a snapshot serialized by {@link #serialized}. */
-    private static String ofSerialized(byte[] serialized) {
+    /** The content hash of a snapshot serialized by {@link #serialize} into the first {@code length} bytes. */
+    private static String ofSerialized(byte[] serialized, int length) {
         MessageDigest digest = sha256();
-        digest.update(withoutIdentity(UnsafeByteOperations.unsafeWrap(serialized), SNAPSHOT).asReadOnlyByteBuffer());
+        try {
+            digestWithoutIdentity(digest, serialized, 0, length, SNAPSHOT, new byte[10]);
+        } catch (IOException e) {
+            throw new UncheckedIOException("a snapshot serialized here could not be read back", e);
+        }
         return HexFormat.of().formatHex(digest.digest());
     }
 
     /**
-     * The serialized snapshot with its content hash set: the field appended to the bytes ({@link #serialized}), which
-     * parse as the snapshot with the hash.
+     * Hashes a message's bytes without the identity's fields, in their order: the fields kept are hashed where they lie,
+     * a nested message with an identity of its own as its tag, its new length and its bytes without that identity.
      */
-    private static byte[] withHash(byte[] serialized, String contentHash) {
-        int field = CodedOutputStream.computeStringSize(RecordSnapshot.CONTENT_HASH_FIELD_NUMBER, contentHash);
-        byte[] bytes = Arrays.copyOf(serialized, serialized.length + field);
-        CodedOutputStream out = CodedOutputStream.newInstance(bytes, serialized.length, field);
-        try {
-            out.writeString(RecordSnapshot.CONTENT_HASH_FIELD_NUMBER, contentHash);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private static void digestWithoutIdentity(MessageDigest digest, byte[] bytes, int offset, int length,
+            Identity identity, byte[] scratch) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(bytes, offset, length);
+        int kept = 0; // the start of the run of kept fields not hashed yet
+        for (int start = 0, tag = in.readTag(); tag != 0; start = in.getTotalBytesRead(), tag = in.readTag()) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            Identity nested = identity.nested().get(field);
+            if (identity.fields().contains(field)) {
+                digest.update(bytes, offset + kept, start - kept);
+                in.skipField(tag);
+                kept = in.getTotalBytesRead();
+            } else if (nested != null && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                digest.update(bytes, offset + kept, start - kept);
+                int nestedLength = in.readRawVarint32();
+                int nestedOffset = offset + in.getTotalBytesRead();
+                in.skipRawBytes(nestedLength);
+                CodedOutputStream out = CodedOutputStream.newInstance(scratch); // two varints of at most five bytes
+                out.writeUInt32NoTag(tag);
+                out.writeUInt32NoTag(sizeWithoutIdentity(bytes, nestedOffset, nestedLength, nested));
+                digest.update(scratch, 0, out.getTotalBytesWritten());
+                digestWithoutIdentity(digest, bytes, nestedOffset, nestedLength, nested, scratch);
+                kept = in.getTotalBytesRead();
+            } else {
+                in.skipField(tag);
+            }
         }
-        out.checkNoSpaceLeft();
-        return bytes;
+        digest.update(bytes, offset + kept, length - kept);
     }
 
-    /** A message's bytes without the identity's fields, in their order; nested messages likewise. */
-    private static ByteString withoutIdentity(ByteString message, Identity identity) {
-        try {
-            CodedInputStream in = message.newCodedInput();
-            in.enableAliasing(true); // nested messages are read as views of these bytes, not copies
-            byte[] bytes = new byte[message.size()]; // leaving fields out never makes a message longer
-            CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-                int field = WireFormat.getTagFieldNumber(tag);
-                Identity nested = identity.nested().get(field);
-                if (identity.fields().contains(field)) {
-                    in.skipField(tag);
-                } else if (nested != null && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                    out.writeBytes(field, withoutIdentity(in.readBytes(), nested));
-                } else {
-                    in.skipField(tag, out); // copied as it is
-                }
+    /** The length of a message's bytes without the identity's fields (see {@link #digestWithoutIdentity}). */
+    private static int sizeWithoutIdentity(byte[] bytes, int offset, int length, Identity identity) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(bytes, offset, length);
+        int size = 0;
+        for (int start = 0, tag = in.readTag(); tag != 0; start = in.getTotalBytesRead(), tag = in.readTag()) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            Identity nested = identity.nested().get(field);
+            if (identity.fields().contains(field)) {
+                in.skipField(tag);
+            } else if (nested != null && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                int nestedLength = in.readRawVarint32();
+                int nestedOffset = offset + in.getTotalBytesRead();
+                in.skipRawBytes(nestedLength);
+                int nestedSize = sizeWithoutIdentity(bytes, nestedOffset, nestedLength, nested);
+                size += CodedOutputStream.computeUInt32SizeNoTag(tag)
+                        + CodedOutputStream.computeUInt32SizeNoTag(nestedSize) + nestedSize;
+            } else {
+                in.skipField(tag);
+                size += in.getTotalBytesRead() - start;
             }
-            return UnsafeByteOperations.unsafeWrap(bytes, 0, out.getTotalBytesWritten());
-        } catch (IOException e) {
-            throw new UncheckedIOException("a snapshot serialized here could not be read back", e);
         }
+        return size;
     }
 
     private static MessageDigest sha256() {
