@@ -21,6 +21,8 @@ final class ConventionTable {
      * of the prefixes it starts with, not against every pattern. */
     private final Map<String, List<Ranked>> patternsByPrefix = new LinkedHashMap<>();
 
+    private static final int[] NO_INDEXES = new int[0];
+
     private record Ranked(MappingRule rule, int rank) {
     }
 
@@ -51,7 +53,7 @@ final class ConventionTable {
     void read(Extraction extraction, String key, AnyValue value) {
         Ranked hit = exact.get(key);
         if (hit != null) {
-            extraction.put(hit.rule(), hit.rank(), key, new int[0], value);
+            extraction.put(hit.rule(), hit.rank(), key, NO_INDEXES, value);
             return;
         }
         for (Map.Entry<String, List<Ranked>> prefixed : patternsByPrefix.entrySet()) {

@@ -14,9 +14,10 @@ import io.plumbline.proto.judge.v1.SourceConvention;
 final class Extraction {
 
     final SourceConvention convention;
-    private final Map<Field, AnyValue> values = new EnumMap<>(Field.class);
-    private final Map<Field, Integer> ranks = new EnumMap<>(Field.class);
-    private final Map<Field, AnyValue> outputValues = new EnumMap<>(Field.class);
+    // created on first use: a span is read by every convention's table, and most tables find little or nothing in it
+    private Map<Field, AnyValue> values;
+    private Map<Field, Integer> ranks;
+    private Map<Field, AnyValue> outputValues;
     final TreeMap<Integer, IndexedMessage> inputMessages = new TreeMap<>();
     final TreeMap<Integer, IndexedMessage> outputMessages = new TreeMap<>();
     final TreeMap<Integer, IndexedDocument> documents = new TreeMap<>();
@@ -34,8 +35,15 @@ final class Extraction {
         }
         if (indexes.length == 0) {
             if (rule.side() == Side.OUTPUT) {
+                if (outputValues == null) {
+                    outputValues = new EnumMap<>(Field.class);
+                }
                 outputValues.putIfAbsent(field, value);
                 return;
+            }
+            if (values == null) {
+                values = new EnumMap<>(Field.class);
+                ranks = new EnumMap<>(Field.class);
             }
             Integer existing = ranks.get(field);
             if (existing == null || rank < existing) {
@@ -76,12 +84,12 @@ final class Extraction {
 
     /** The value of a single-valued field (input side for fields that have two), or null. */
     AnyValue get(Field field) {
-        return values.get(field);
+        return values == null ? null : values.get(field);
     }
 
     /** The output-side value of a field that has an input and an output side ({@link Field#MESSAGES}), or null. */
     AnyValue getOutput(Field field) {
-        return outputValues.get(field);
+        return outputValues == null ? null : outputValues.get(field);
     }
 
     /** True when the table found traced content (not only metadata). */

@@ -1,6 +1,7 @@
 package io.plumbline.judge.normalize;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -84,12 +85,14 @@ final class Truncation {
     }
 
     private void cutValues(Map<String, String> values, java.util.function.BiConsumer<String, String> put) {
-        for (Map.Entry<String, String> entry : Map.copyOf(values).entrySet()) {
-            String cut = cut(entry.getValue());
-            if (cut != entry.getValue()) {
-                put.accept(entry.getKey(), cut);
+        Map<String, String> cuts = new HashMap<>(); // put after the pass: the map must not change while it is read
+        values.forEach((key, value) -> {
+            String cut = cut(value);
+            if (cut != value) {
+                cuts.put(key, cut);
             }
-        }
+        });
+        cuts.forEach(put);
     }
 
     private String cut(String text) {
