@@ -1,6 +1,7 @@
 package io.plumbline.common.outbox;
 
 import com.google.protobuf.Message;
+import io.plumbline.common.api.Bytea;
 import io.plumbline.common.kafka.Topic;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
@@ -50,7 +51,7 @@ public class Outbox {
                         events.stream().map(Pending::eventId).toArray(UUID[]::new),
                         topic.topicName(),
                         events.stream().map(Pending::key).toArray(String[]::new),
-                        events.stream().map(e -> Buffer.buffer(e.event().toByteArray())).toArray(Buffer[]::new),
+                        events.stream().map(e -> Bytea.wrap(e.event().toByteArray())).toArray(Buffer[]::new),
                         OffsetDateTime.now(ZoneOffset.UTC))))
                 .replaceWithVoid();
     }

@@ -1,7 +1,7 @@
 package io.plumbline.judge.assembly;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.plumbline.common.api.ProtoJson;
+import io.plumbline.common.api.Bytea;
 import io.plumbline.judge.catalog.MetricCatalog;
 import io.plumbline.judge.evaluation.GroupedWrites;
 import io.plumbline.judge.judging.RecordJudging;
@@ -265,7 +265,7 @@ public class AssemblyCloser {
             for (BatchedSpan span : batched) {
                 if (seen.add(span.traceId() + "/" + span.spanId())) {
                     spans.add(new RecordAssembler.StoredSpan(span.traceId(), span.root(),
-                            ProtoJson.parseBytes(span.snapshot().getBytes(), RecordSnapshot.getDefaultInstance())));
+                            Bytea.parse(span.snapshot(), RecordSnapshot.getDefaultInstance())));
                 }
             }
             return spans;
@@ -294,7 +294,7 @@ public class AssemblyCloser {
             projects[i] = ref.getProjectId();
             levels[i] = ref.getLevel().name();
             recordIds[i] = ref.getRecordId();
-            snapshots[i] = Buffer.buffer(records.get(i).bytes());
+            snapshots[i] = Bytea.wrap(records.get(i).bytes());
             // no metric of its level in its project: stored as judged, so that no replica claims it for nothing
             nothingToJudge[i] = catalogLoaded && !judging.anyMetricFor(ref.getLevel(), ref.getProjectId());
         }
@@ -344,8 +344,8 @@ public class AssemblyCloser {
                 .execute(Tuple.of(seconds(config.judgeLease()), limit))
                 .map(rows -> {
                     List<RecordJudging.Claimed> records = new ArrayList<>();
-                    rows.forEach(row -> records.add(new RecordJudging.Claimed(ProtoJson.parseBytes(
-                            row.getBuffer("snapshot").getBytes(), RecordSnapshot.getDefaultInstance()),
+                    rows.forEach(row -> records.add(new RecordJudging.Claimed(Bytea.parse(
+                            row.getDelegate().getBuffer("snapshot"), RecordSnapshot.getDefaultInstance()),
                             row.getBoolean("claimed_before"))));
                     return records;
                 });

@@ -1,6 +1,7 @@
 package io.plumbline.judge.assembly;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.plumbline.common.api.Bytea;
 import io.plumbline.judge.catalog.MetricCatalog;
 import io.plumbline.judge.intake.NormalizedSpanHandler;
 import io.plumbline.judge.judging.RecordJudging;
@@ -201,7 +202,7 @@ public class SpanAssembly implements NormalizedSpanHandler {
             spanIds[i] = span.spanId();
             starts[i] = span.startTimeUnixNano();
             roots[i] = span.isRoot();
-            snapshots[i] = Buffer.buffer(span.snapshotBytes());
+            snapshots[i] = Bytea.wrap(span.snapshotBytes());
         }
         return connection.preparedQuery("""
                         insert into assembly_span_batch (trace_id, batch_id, span_ids, start_ns, roots, snapshots)
@@ -274,7 +275,7 @@ public class SpanAssembly implements NormalizedSpanHandler {
             var snapshot = toJudge.get(i).snapshot();
             projects[i] = snapshot.getRecord().getProjectId();
             recordIds[i] = snapshot.getRecord().getRecordId();
-            snapshots[i] = Buffer.buffer(toJudge.get(i).snapshotBytes());
+            snapshots[i] = Bytea.wrap(toJudge.get(i).snapshotBytes());
         }
         return connection.preparedQuery("""
                         insert into assembled_record (project_id, level, record_id, snapshot, closed_at)

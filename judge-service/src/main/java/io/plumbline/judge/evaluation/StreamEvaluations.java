@@ -1,5 +1,6 @@
 package io.plumbline.judge.evaluation;
 
+import io.plumbline.common.api.Bytea;
 import io.plumbline.common.api.ProtoJson;
 import io.plumbline.common.kafka.Topic;
 import io.plumbline.common.metric.OutputTypes;
@@ -139,8 +140,8 @@ public class StreamEvaluations {
             statuses[i] = evaluation.getStatus().name();
             origins[i] = evaluation.getOrigin().name();
             created[i] = ProtoJson.offsetDateTime(evaluation.getCreateTime());
-            evaluations[i] = Buffer.buffer(evaluation.toByteArray());
-            snapshots[i] = Buffer.buffer(group.get(i).snapshot().toByteArray());
+            evaluations[i] = Bytea.wrap(evaluation.toByteArray());
+            snapshots[i] = Bytea.wrap(group.get(i).snapshot().toByteArray());
             recordEnds[i] = evaluation.hasRecordEndTime() ? ProtoJson.offsetDateTime(evaluation.getRecordEndTime()) : null;
             if (evaluation.getStatus() == Evaluation.Status.STATUS_OK) {
                 var number = OutputTypes.numeric(evaluation.getValue());
